@@ -1,0 +1,246 @@
+import { Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { CfnModel } from 'aws-cdk-lib/aws-sagemaker';
+import { Construct, IConstruct } from 'constructs';
+import { acknowledgeWildcardResource } from '../common/compliance';
+import { PropValidator } from '../common/validation';
+import { S3_LIST_ACTIONS, S3_READ_OBJECT_ACTIONS } from '../permissions';
+
+/** Where SageMaker mounts uncompressed model data from S3 inside the serving container. */
+export const SAGEMAKER_MODEL_DIR = '/opt/ml/model';
+
+/** Where the weights come from. */
+export enum ModelSourceKind {
+  /** Downloaded from the Hugging Face Hub by the container at start-up (needs internet egress). */
+  HUGGING_FACE_HUB = 'HUGGING_FACE_HUB',
+  /** Uncompressed model data under an S3 prefix, mounted by SageMaker. */
+  S3 = 'S3',
+  /** A model package from the SageMaker model registry, which brings its own container. */
+  MODEL_PACKAGE = 'MODEL_PACKAGE',
+}
+
+/** Options for {@link ModelSource.huggingFaceHub}. */
+export interface HuggingFaceHubOptions {
+  /**
+   * Git revision (branch, tag or commit) of the model repository. Pin a commit for reproducible deployments.
+   * @default - the repository's default branch
+   */
+  readonly revision?: string;
+
+  /**
+   * A Secrets Manager secret whose string value is a Hugging Face access token, for gated models.
+   *
+   * The token reaches the container as `HF_TOKEN` through a CloudFormation dynamic reference, resolved at deploy
+   * time; it is not written into the template, but principals allowed `sagemaker:DescribeModel` can read it.
+   * For gated models in production, prefer staging the weights in S3 ({@link ModelSource.fromBucket}).
+   * @default - no token: only public models can be downloaded
+   */
+  readonly tokenSecret?: secretsmanager.ISecret;
+}
+
+/** Options for {@link ModelSource.fromModelPackage}. */
+export interface ModelPackageOptions {
+  /**
+   * Where the package's model artifacts live, so that the execution role can be granted read access to exactly
+   * that prefix. The package's container image must be readable by SageMaker (AWS deep learning containers are).
+   * @default - no S3 read is granted; use this when the artifacts are readable without it
+   */
+  readonly modelData?: {
+    /** The bucket holding the artifacts. */
+    readonly bucket: s3.IBucket;
+    /** The key prefix of the artifacts, ending with `/`. */
+    readonly prefix: string;
+  };
+}
+
+/** Options for {@link ModelSource.bind}. */
+export interface ModelSourceBindOptions {
+  /** The execution role that SageMaker uses to fetch the model; granted exactly the reads the source needs. */
+  readonly role: iam.IGrantable;
+}
+
+/** What a bound model source contributes to the SageMaker model. */
+export interface ModelSourceConfig {
+  /** The kind of source. */
+  readonly kind: ModelSourceKind;
+  /**
+   * The model id the serving container loads: a Hub id, or the local directory where SageMaker mounts S3 data.
+   * Undefined for a model package, which configures its own container.
+   */
+  readonly modelId?: string;
+  /** The git revision to load, for Hub models. */
+  readonly revision?: string;
+  /** The Hub token (a dynamic reference), for gated Hub models. */
+  readonly hubToken?: string;
+  /** The `ModelDataSource` of the container, for S3 models. */
+  readonly modelDataSource?: CfnModel.ModelDataSourceProperty;
+  /** The `ModelPackageName` of the container, for model packages. */
+  readonly modelPackageName?: string;
+}
+
+/**
+ * Where an inference endpoint gets its model weights.
+ *
+ * - {@link ModelSource.fromBucket}: uncompressed weights in S3 (recommended: works with network isolation).
+ * - {@link ModelSource.huggingFaceHub}: downloaded from the Hub at start-up (needs internet egress).
+ * - {@link ModelSource.fromModelPackage}: a registered, approved model package.
+ */
+export abstract class ModelSource {
+  /**
+   * A model the container downloads from the Hugging Face Hub when it starts.
+   *
+   * The container needs internet egress, so network isolation is off for this source and the endpoint must run
+   * in subnets with a route to the internet (NAT).
+   *
+   * @param modelId the Hub id, e.g. `mistralai/Mistral-7B-Instruct-v0.3`
+   */
+  public static huggingFaceHub(modelId: string, options: HuggingFaceHubOptions = {}): ModelSource {
+    return new HubModelSource(modelId, options);
+  }
+
+  /**
+   * Uncompressed model data (safetensors, tokenizer, config) under an S3 prefix. SageMaker mounts it at
+   * `/opt/ml/model`; the container needs no internet, so network isolation is on.
+   *
+   * Grants the execution role `s3:GetObject` on `prefix*`, `s3:ListBucket` conditioned on that prefix, and
+   * decrypt on the bucket's KMS key if it has one.
+   *
+   * @param prefix the key prefix, ending with `/`, e.g. `models/mistral-7b-instruct/`
+   */
+  public static fromBucket(bucket: s3.IBucket, prefix: string): ModelSource {
+    return new BucketModelSource(bucket, prefix);
+  }
+
+  /**
+   * A model package (version) from the SageMaker model registry, e.g. one registered by a fine-tuning pipeline.
+   * The package brings its own container image and environment, so the endpoint takes no `container`.
+   *
+   * @param modelPackageArn the model package ARN (a token is fine)
+   */
+  public static fromModelPackage(modelPackageArn: string, options: ModelPackageOptions = {}): ModelSource {
+    return new PackageModelSource(modelPackageArn, options);
+  }
+
+  /** The kind of source. */
+  public abstract readonly kind: ModelSourceKind;
+
+  /** Whether the serving container needs internet egress to fetch the model. */
+  public abstract readonly requiresInternet: boolean;
+
+  /**
+   * Validates the source, grants the role what it needs and returns the container's model settings.
+   * @param scope the construct that uses the source (named in validation errors)
+   */
+  public abstract bind(scope: IConstruct, options: ModelSourceBindOptions): ModelSourceConfig;
+}
+
+const HUB_ID = /^[A-Za-z0-9][\w.-]{0,95}(\/[\w.-]{1,96})?$/;
+
+class HubModelSource extends ModelSource {
+  public readonly kind = ModelSourceKind.HUGGING_FACE_HUB;
+  public readonly requiresInternet = true;
+
+  constructor(private readonly modelId: string, private readonly options: HuggingFaceHubOptions) {
+    super();
+  }
+
+  public bind(scope: IConstruct): ModelSourceConfig {
+    const v = new PropValidator(scope.constructor.name, scope);
+    if (!Token.isUnresolved(this.modelId)) {
+      if (this.modelId.trim() === '') {
+        v.fail('LLMOPS_MODEL_ID_EMPTY', 'model (ModelSource.huggingFaceHub modelId)', this.modelId,
+          "is empty; give a Hugging Face Hub id such as 'mistralai/Mistral-7B-Instruct-v0.3'");
+      } else {
+        v.check(HUB_ID.test(this.modelId), 'LLMOPS_MODEL_ID_INVALID', 'model (ModelSource.huggingFaceHub modelId)', this.modelId,
+          "is not a Hugging Face Hub id; allowed: 'name' or 'owner/name' of letters, digits, '-', '_' and '.', at most 96 characters each");
+      }
+    }
+    if (this.options.revision !== undefined && !Token.isUnresolved(this.options.revision)) {
+      v.check(this.options.revision.trim() !== '', 'LLMOPS_MODEL_REVISION_EMPTY', 'model (ModelSource.huggingFaceHub revision)',
+        this.options.revision, 'is empty; give a branch, tag or commit, or leave it out for the default branch');
+    }
+    v.throwIfInvalid();
+    return {
+      kind: this.kind,
+      modelId: this.modelId,
+      revision: this.options.revision,
+      hubToken: this.options.tokenSecret?.secretValue.unsafeUnwrap(),
+    };
+  }
+}
+
+class BucketModelSource extends ModelSource {
+  public readonly kind = ModelSourceKind.S3;
+  public readonly requiresInternet = false;
+
+  constructor(private readonly bucket: s3.IBucket, private readonly prefix: string) {
+    super();
+  }
+
+  public bind(scope: IConstruct, options: ModelSourceBindOptions): ModelSourceConfig {
+    validatePrefix(scope, 'model (ModelSource.fromBucket prefix)', this.prefix);
+    grantPrefixRead(options.role, this.bucket, this.prefix);
+    return {
+      kind: this.kind,
+      modelId: SAGEMAKER_MODEL_DIR,
+      modelDataSource: {
+        s3DataSource: {
+          s3Uri: this.bucket.s3UrlForObject(this.prefix),
+          s3DataType: 'S3Prefix',
+          compressionType: 'None',
+        },
+      },
+    };
+  }
+}
+
+class PackageModelSource extends ModelSource {
+  public readonly kind = ModelSourceKind.MODEL_PACKAGE;
+  public readonly requiresInternet = false;
+
+  constructor(private readonly arn: string, private readonly options: ModelPackageOptions) {
+    super();
+  }
+
+  public bind(scope: IConstruct, options: ModelSourceBindOptions): ModelSourceConfig {
+    const v = new PropValidator(scope.constructor.name, scope);
+    if (!Token.isUnresolved(this.arn)) {
+      v.check(/^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/[\w-]{1,63}(\/\d+)?$/.test(this.arn),
+        'LLMOPS_MODEL_PACKAGE_ARN', 'model (ModelSource.fromModelPackage arn)', this.arn,
+        "is not a model package ARN; allowed: 'arn:<partition>:sagemaker:<region>:<account>:model-package/<group>/<version>'");
+    }
+    v.throwIfInvalid();
+    const data = this.options.modelData;
+    if (data) {
+      validatePrefix(scope, 'model (ModelSource.fromModelPackage modelData.prefix)', data.prefix);
+      grantPrefixRead(options.role, data.bucket, data.prefix);
+    }
+    return { kind: this.kind, modelPackageName: this.arn };
+  }
+}
+
+function validatePrefix(scope: IConstruct, prop: string, prefix: string): void {
+  if (Token.isUnresolved(prefix)) return;
+  const v = new PropValidator(scope.constructor.name, scope);
+  v.check(prefix.length > 1 && prefix.endsWith('/') && !prefix.startsWith('/'), 'LLMOPS_MODEL_PREFIX', prop, prefix,
+    "is not a key prefix of uncompressed model data; allowed: a non-empty prefix without a leading '/' that ends with '/', e.g. 'models/mistral-7b/'");
+  v.throwIfInvalid();
+}
+
+/** Grants read of exactly the objects under `prefix`: GetObject on `prefix*`, ListBucket conditioned on the prefix. */
+export function grantPrefixRead(grantee: iam.IGrantable, bucket: s3.IBucket, prefix: string): void {
+  const objects = bucket.arnForObjects(`${prefix}*`);
+  iam.Grant.addToPrincipal({ grantee, actions: S3_READ_OBJECT_ACTIONS, resourceArns: [objects] });
+  if (Construct.isConstruct(grantee)) {
+    acknowledgeWildcardResource(grantee, objects, `SageMaker reads every file of the uncompressed model under ${prefix}; the grant is s3:GetObject on that prefix only`);
+  }
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions: S3_LIST_ACTIONS,
+    resourceArns: [bucket.bucketArn],
+    conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+  });
+  bucket.encryptionKey?.grantDecrypt(grantee);
+}

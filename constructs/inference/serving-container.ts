@@ -1,0 +1,278 @@
+import { Aws, CfnMapping, Duration, Stack, Token } from 'aws-cdk-lib';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { IConstruct } from 'constructs';
+import { DLC_ACCOUNTS } from './dlc-accounts';
+import { AcceleratorKind } from './gpu-catalogue';
+import { GpuInstanceType } from './gpu-instance-type';
+import { ModelSourceConfig } from './model-source';
+import { PropValidator } from '../common/validation';
+import { ECR_AUTH_ACTIONS, ECR_PULL_ACTIONS } from '../permissions';
+
+/** What the endpoint tells a container when it binds it. */
+export interface ServingContainerBindOptions {
+  /** The execution role; granted the image pull. */
+  readonly role: iam.IGrantable;
+  /** The instance type the container runs on (sets the GPU count and tensor parallelism). */
+  readonly instanceType: GpuInstanceType;
+  /** The bound model source. */
+  readonly model: ModelSourceConfig;
+  /** The container start-up health check timeout of the variant (LMI waits as long for the model to load). */
+  readonly startupTimeout: Duration;
+}
+
+/** A bound serving container: its image and environment. */
+export interface ServingContainerConfig {
+  /** The image URI (may contain tokens). */
+  readonly image: string;
+  /** The environment the container needs for this model and instance type. */
+  readonly environment: Record<string, string>;
+}
+
+/** Options shared by every serving container. */
+export interface ServingContainerOptions {
+  /**
+   * Extra environment variables. They override the ones the container derives.
+   * @default - none
+   */
+  readonly environment?: Record<string, string>;
+}
+
+/** Options for {@link ServingContainer.tgi}. */
+export interface TgiOptions extends ServingContainerOptions {
+  /**
+   * The image tag of `huggingface-pytorch-tgi-inference`.
+   * @default ServingContainer.TGI_DEFAULT_TAG
+   */
+  readonly version?: string;
+  /**
+   * Maximum prompt length in tokens (`MAX_INPUT_TOKENS`).
+   * @default 4096
+   */
+  readonly maxInputTokens?: number;
+  /**
+   * Maximum prompt plus generated tokens per request (`MAX_TOTAL_TOKENS`); must exceed `maxInputTokens`.
+   * @default 8192
+   */
+  readonly maxTotalTokens?: number;
+}
+
+/** Options for {@link ServingContainer.lmi}. */
+export interface LmiOptions extends ServingContainerOptions {
+  /**
+   * The image tag of `djl-inference`.
+   * @default ServingContainer.LMI_DEFAULT_TAG
+   */
+  readonly version?: string;
+  /**
+   * Maximum model context length in tokens (`OPTION_MAX_MODEL_LEN`).
+   * @default - the model's own maximum
+   */
+  readonly maxModelLen?: number;
+  /**
+   * Maximum number of sequences in a rolling batch (`OPTION_MAX_ROLLING_BATCH_SIZE`).
+   * @default - the container's default (256)
+   */
+  readonly maxRollingBatchSize?: number;
+}
+
+/** The repository of the Hugging Face TGI deep learning container. */
+const TGI_REPOSITORY = 'huggingface-pytorch-tgi-inference';
+/** The repository of the LMI (DJL serving) deep learning container. */
+const LMI_REPOSITORY = 'djl-inference';
+
+/**
+ * The container that serves the model: a Hugging Face TGI or LMI (vLLM) deep learning container,
+ * or your own image.
+ */
+export abstract class ServingContainer {
+  /** The default TGI image tag (TGI 3.3.6, CUDA 12.4). */
+  public static readonly TGI_DEFAULT_TAG = '2.7.0-tgi3.3.6-gpu-py311-cu124-ubuntu22.04';
+  /** The default LMI image tag (LMI 15, vLLM backend, CUDA 12.8). */
+  public static readonly LMI_DEFAULT_TAG = '0.33.0-lmi15.0.0-cu128';
+
+  /**
+   * Hugging Face Text Generation Inference, from the AWS deep learning container registry of the stack's region
+   * (a CfnMapping when the region is unresolved).
+   *
+   * Sets `HF_MODEL_ID`, `HF_MODEL_REVISION`, `HF_TOKEN`, `SM_NUM_GPUS` (the instance's GPU count, so TGI shards
+   * over every GPU), `MAX_INPUT_TOKENS` and `MAX_TOTAL_TOKENS`. NVIDIA instances only.
+   */
+  public static tgi(options: TgiOptions = {}): ServingContainer {
+    return new TgiContainer(options);
+  }
+
+  /**
+   * Large Model Inference (DJL serving) with the vLLM rolling-batch backend, from the AWS deep learning container
+   * registry of the stack's region.
+   *
+   * Sets `HF_MODEL_ID`, `OPTION_REVISION`, `HF_TOKEN`, `OPTION_ROLLING_BATCH=vllm`,
+   * `OPTION_TENSOR_PARALLEL_DEGREE` (the instance's GPU count), `OPTION_MODEL_LOADING_TIMEOUT` (the variant's
+   * start-up timeout) and the optional length limits. NVIDIA instances only.
+   */
+  public static lmi(options: LmiOptions = {}): ServingContainer {
+    return new LmiContainer(options);
+  }
+
+  /**
+   * Your own image in an ECR repository; the execution role may pull from exactly that repository.
+   * The model is passed as `HF_MODEL_ID` (and `HF_MODEL_REVISION` / `HF_TOKEN` when set).
+   */
+  public static fromEcrRepository(repository: ecr.IRepository, tag: string, options: ServingContainerOptions = {}): ServingContainer {
+    return new CustomContainer(repository.repositoryUriForTag(tag), options, repository);
+  }
+
+  /**
+   * Any image URI. No pull permission is granted: the image must be readable by SageMaker without it (or grant
+   * it yourself). The model is passed as `HF_MODEL_ID` (and `HF_MODEL_REVISION` / `HF_TOKEN` when set).
+   */
+  public static fromImageUri(imageUri: string, options: ServingContainerOptions = {}): ServingContainer {
+    return new CustomContainer(imageUri, options);
+  }
+
+  /** Validates the container for the instance, grants the image pull and returns image and environment. */
+  public abstract bind(scope: IConstruct, options: ServingContainerBindOptions): ServingContainerConfig;
+}
+
+/**
+ * The account of the AWS deep learning container registry in the scope's region: a literal when the region is
+ * known, else `Fn::FindInMap` on one `LlmOpsDlcAccounts` mapping per stack.
+ */
+export function dlcAccount(scope: IConstruct): string {
+  const stack = Stack.of(scope);
+  if (!Token.isUnresolved(stack.region)) {
+    const account = DLC_ACCOUNTS[stack.region];
+    if (!account) {
+      new PropValidator(scope.constructor.name, scope).fail('LLMOPS_DLC_REGION', 'stack region', stack.region,
+        `has no AWS deep learning container registry in the shipped map; use ServingContainer.fromEcrRepository or fromImageUri, or deploy to one of ${Object.keys(DLC_ACCOUNTS).join(', ')}`)
+        .throwIfInvalid();
+    }
+    return account!;
+  }
+  const id = 'LlmOpsDlcAccounts';
+  const mapping = (stack.node.tryFindChild(id) as CfnMapping | undefined)
+    ?? new CfnMapping(stack, id, { mapping: Object.fromEntries(Object.entries(DLC_ACCOUNTS).map(([r, a]) => [r, { account: a }])) });
+  return mapping.findInMap(Aws.REGION, 'account');
+}
+
+abstract class DlcContainer extends ServingContainer {
+  protected abstract readonly repository: string;
+  protected abstract readonly kindName: string;
+
+  constructor(protected readonly version: string, protected readonly userEnvironment: Record<string, string> | undefined) {
+    super();
+  }
+
+  public bind(scope: IConstruct, options: ServingContainerBindOptions): ServingContainerConfig {
+    const v = new PropValidator(scope.constructor.name, scope);
+    const kind = options.instanceType.spec?.acceleratorKind;
+    v.check(kind !== AcceleratorKind.NEURON, 'LLMOPS_CONTAINER_NEEDS_CUDA', 'instanceType', options.instanceType.name,
+      `is an AWS Inferentia instance, but ServingContainer.${this.kindName}() serves CUDA images; use an NVIDIA GPU instance, or a Neuron image with ServingContainer.fromImageUri`);
+    v.check(Token.isUnresolved(this.version) || /^[\w][\w.-]{0,127}$/.test(this.version), 'LLMOPS_CONTAINER_TAG',
+      `container (ServingContainer.${this.kindName} version)`, this.version, 'is not an image tag; allowed: letters, digits, "_", "." and "-", at most 128 characters');
+    this.validate(v);
+    v.throwIfInvalid();
+
+    const stack = Stack.of(scope);
+    const account = dlcAccount(scope);
+    iam.Grant.addToPrincipal({ grantee: options.role, actions: ECR_AUTH_ACTIONS, resourceArns: ['*'] });
+    iam.Grant.addToPrincipal({
+      grantee: options.role,
+      actions: ECR_PULL_ACTIONS,
+      resourceArns: [stack.formatArn({ service: 'ecr', account, resource: 'repository', resourceName: this.repository })],
+    });
+    return {
+      image: `${account}.dkr.ecr.${stack.region}.${stack.urlSuffix}/${this.repository}:${this.version}`,
+      environment: { ...definedOnly(this.environment(options)), ...this.userEnvironment },
+    };
+  }
+
+  protected validate(_v: PropValidator): void {}
+
+  protected abstract environment(options: ServingContainerBindOptions): Record<string, string | undefined>;
+}
+
+class TgiContainer extends DlcContainer {
+  protected readonly repository = TGI_REPOSITORY;
+  protected readonly kindName = 'tgi';
+  private readonly maxInputTokens: number;
+  private readonly maxTotalTokens: number;
+
+  constructor(options: TgiOptions) {
+    super(options.version ?? ServingContainer.TGI_DEFAULT_TAG, options.environment);
+    this.maxInputTokens = options.maxInputTokens ?? 4096;
+    this.maxTotalTokens = options.maxTotalTokens ?? 8192;
+  }
+
+  protected override validate(v: PropValidator): void {
+    const inOk = v.range('LLMOPS_TOKENS_RANGE', 'container (ServingContainer.tgi maxInputTokens)', this.maxInputTokens, 1, 10_000_000);
+    const totalOk = v.range('LLMOPS_TOKENS_RANGE', 'container (ServingContainer.tgi maxTotalTokens)', this.maxTotalTokens, 2, 10_000_000);
+    if (inOk && totalOk) {
+      v.check(this.maxInputTokens < this.maxTotalTokens, 'LLMOPS_TOKENS_ORDER', 'container (ServingContainer.tgi maxTotalTokens)',
+        this.maxTotalTokens, `must be greater than maxInputTokens (${this.maxInputTokens}): it counts the prompt plus the generated tokens`);
+    }
+  }
+
+  protected environment(o: ServingContainerBindOptions): Record<string, string | undefined> {
+    return {
+      HF_MODEL_ID: o.model.modelId,
+      HF_MODEL_REVISION: o.model.revision,
+      HF_TOKEN: o.model.hubToken,
+      SM_NUM_GPUS: o.instanceType.acceleratorCount?.toString(),
+      MAX_INPUT_TOKENS: String(this.maxInputTokens),
+      MAX_TOTAL_TOKENS: String(this.maxTotalTokens),
+    };
+  }
+}
+
+class LmiContainer extends DlcContainer {
+  protected readonly repository = LMI_REPOSITORY;
+  protected readonly kindName = 'lmi';
+
+  constructor(private readonly options: LmiOptions) {
+    super(options.version ?? ServingContainer.LMI_DEFAULT_TAG, options.environment);
+  }
+
+  protected override validate(v: PropValidator): void {
+    v.range('LLMOPS_TOKENS_RANGE', 'container (ServingContainer.lmi maxModelLen)', this.options.maxModelLen, 1, 10_000_000);
+    v.range('LLMOPS_BATCH_RANGE', 'container (ServingContainer.lmi maxRollingBatchSize)', this.options.maxRollingBatchSize, 1, 100_000);
+  }
+
+  protected environment(o: ServingContainerBindOptions): Record<string, string | undefined> {
+    return {
+      HF_MODEL_ID: o.model.modelId,
+      OPTION_REVISION: o.model.revision,
+      HF_TOKEN: o.model.hubToken,
+      OPTION_ROLLING_BATCH: 'vllm',
+      OPTION_TENSOR_PARALLEL_DEGREE: o.instanceType.acceleratorCount?.toString() ?? 'max',
+      OPTION_MODEL_LOADING_TIMEOUT: String(o.startupTimeout.toSeconds()),
+      OPTION_MAX_MODEL_LEN: this.options.maxModelLen?.toString(),
+      OPTION_MAX_ROLLING_BATCH_SIZE: this.options.maxRollingBatchSize?.toString(),
+    };
+  }
+}
+
+class CustomContainer extends ServingContainer {
+  constructor(
+    private readonly imageUri: string,
+    private readonly options: ServingContainerOptions,
+    private readonly repository?: ecr.IRepository,
+  ) {
+    super();
+  }
+
+  public bind(_scope: IConstruct, o: ServingContainerBindOptions): ServingContainerConfig {
+    this.repository?.grantPull(o.role);
+    return {
+      image: this.imageUri,
+      environment: {
+        ...definedOnly({ HF_MODEL_ID: o.model.modelId, HF_MODEL_REVISION: o.model.revision, HF_TOKEN: o.model.hubToken }),
+        ...this.options.environment,
+      },
+    };
+  }
+}
+
+function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}

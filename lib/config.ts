@@ -1,0 +1,188 @@
+import { Token } from 'aws-cdk-lib';
+import { GpuInstanceType, LlmOpsValidationError, PropValidator } from '../constructs';
+
+/** The environments an LLMOps app deploys to, in promotion order. */
+export type EnvironmentName = 'dev' | 'staging' | 'prod';
+
+/** All environment names, in promotion order. */
+export const ENVIRONMENTS: readonly EnvironmentName[] = ['dev', 'staging', 'prod'];
+
+/** Where the served model's weights come from. */
+export type ModelSourceSettings =
+  /** Uncompressed weights under a prefix of the stack's artifacts bucket (network isolation on). */
+  | { readonly kind: 'bucket'; readonly prefix: string }
+  /** Downloaded from the Hugging Face Hub at start-up (needs `network.internetEgress`). */
+  | { readonly kind: 'huggingFaceHub'; readonly modelId: string; readonly revision?: string };
+
+/** The inference endpoint of the stack. */
+export interface EndpointSettings {
+  /** Where the weights come from. */
+  readonly model: ModelSourceSettings;
+  /** The serving container. */
+  readonly container: 'tgi' | 'lmi';
+  /** A SageMaker GPU instance type name, e.g. `ml.g5.2xlarge`. */
+  readonly instanceType: string;
+  /** Initial number of instances. */
+  readonly instanceCount: number;
+  /** Size of the model, for the synth-time fit check. */
+  readonly modelSize?: { readonly parametersBillions: number; readonly bytesPerParameter: number };
+  /** Auto scaling on concurrent requests per model. Omit for a fixed instance count. */
+  readonly autoScaling?: { readonly minCapacity: number; readonly maxCapacity: number; readonly targetConcurrentRequestsPerModel?: number };
+  /** Blue/green deployment guardrails with rollback alarms. Omit for SageMaker's default (all at once, no alarms). */
+  readonly deployment?: { readonly strategy: 'canary' | 'linear' | 'allAtOnce'; readonly sizePercent?: number; readonly waitMinutes: number };
+  /** Share of requests whose prompt and completion are captured, 0–100. */
+  readonly dataCaptureSamplingPercentage: number;
+}
+
+/** The typed configuration of one LLMOps environment. */
+export interface LlmOpsConfig {
+  /** The environment this configuration is for. */
+  readonly environment: EnvironmentName;
+  /** Prefix of the stack name (`<projectName>-<environment>`) and value of the `project` tag. */
+  readonly projectName: string;
+  /** AWS account and region; leave both out for an environment-agnostic stack. */
+  readonly account?: string;
+  /** AWS region; see `account`. */
+  readonly region?: string;
+  /** The network of the stack's VPC. */
+  readonly network: { readonly maxAzs: number; readonly internetEgress: boolean };
+  /** The inference endpoint. */
+  readonly endpoint: EndpointSettings;
+  /** Keep (`retain`) or delete (`destroy`) keys, buckets and logs when they leave the stack. */
+  readonly removalPolicy: 'retain' | 'destroy';
+  /** Retention of log groups, in days (a value CloudWatch Logs accepts). */
+  readonly logRetentionDays: number;
+}
+
+/** A partial configuration, merged over a preset. */
+export type LlmOpsConfigOverrides = {
+  readonly [K in keyof LlmOpsConfig]?: LlmOpsConfig[K] extends object ? Partial<LlmOpsConfig[K]> : LlmOpsConfig[K];
+};
+
+const DEFAULT_MODEL: ModelSourceSettings = { kind: 'bucket', prefix: 'models/mistral-7b-instruct-v0.3/' };
+const MISTRAL_7B_BF16 = { parametersBillions: 7.25, bytesPerParameter: 2 };
+
+/**
+ * The presets. dev: one ml.g5.2xlarge serving Mistral 7B Instruct (bf16) with TGI, no scaling, destroyable.
+ * staging: two instances, auto scaling to 4, canary deployments with rollback alarms, retained.
+ * prod: like staging, three AZs, scaling 2–8, a smaller canary and a longer bake, one-year logs.
+ */
+export const PRESETS: Readonly<Record<EnvironmentName, LlmOpsConfig>> = {
+  dev: {
+    environment: 'dev',
+    projectName: 'LlmOps',
+    network: { maxAzs: 2, internetEgress: false },
+    endpoint: {
+      model: DEFAULT_MODEL,
+      container: 'tgi',
+      instanceType: 'ml.g5.2xlarge',
+      instanceCount: 1,
+      modelSize: MISTRAL_7B_BF16,
+      dataCaptureSamplingPercentage: 100,
+    },
+    removalPolicy: 'destroy',
+    logRetentionDays: 30,
+  },
+  staging: {
+    environment: 'staging',
+    projectName: 'LlmOps',
+    network: { maxAzs: 2, internetEgress: false },
+    endpoint: {
+      model: DEFAULT_MODEL,
+      container: 'tgi',
+      instanceType: 'ml.g5.2xlarge',
+      instanceCount: 2,
+      modelSize: MISTRAL_7B_BF16,
+      autoScaling: { minCapacity: 2, maxCapacity: 4, targetConcurrentRequestsPerModel: 5 },
+      deployment: { strategy: 'canary', sizePercent: 50, waitMinutes: 10 },
+      dataCaptureSamplingPercentage: 100,
+    },
+    removalPolicy: 'retain',
+    logRetentionDays: 90,
+  },
+  prod: {
+    environment: 'prod',
+    projectName: 'LlmOps',
+    network: { maxAzs: 3, internetEgress: false },
+    endpoint: {
+      model: DEFAULT_MODEL,
+      container: 'tgi',
+      instanceType: 'ml.g5.2xlarge',
+      instanceCount: 2,
+      modelSize: MISTRAL_7B_BF16,
+      autoScaling: { minCapacity: 2, maxCapacity: 8, targetConcurrentRequestsPerModel: 5 },
+      deployment: { strategy: 'canary', sizePercent: 25, waitMinutes: 15 },
+      dataCaptureSamplingPercentage: 20,
+    },
+    removalPolicy: 'retain',
+    logRetentionDays: 365,
+  },
+};
+
+/** Retention periods CloudWatch Logs accepts, in days. */
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/**
+ * The configuration of an environment: its preset with `overrides` merged over it (one level deep), validated.
+ * @throws LlmOpsValidationError naming every bad config path, its value and what is allowed
+ */
+export function resolveConfig(environment: string, overrides: LlmOpsConfigOverrides = {}): LlmOpsConfig {
+  if (!(ENVIRONMENTS as readonly string[]).includes(environment)) {
+    new PropValidator('LlmOpsConfig').fail('LLMOPS_CONFIG_ENVIRONMENT', 'environment', environment,
+      `is not a preset; allowed: ${ENVIRONMENTS.join(', ')}`).throwIfInvalid();
+  }
+  const preset = PRESETS[environment as EnvironmentName];
+  const merged: LlmOpsConfig = {
+    ...preset,
+    ...overrides,
+    environment: preset.environment,
+    network: { ...preset.network, ...overrides.network },
+    endpoint: { ...preset.endpoint, ...overrides.endpoint },
+  };
+  validateConfig(merged);
+  return merged;
+}
+
+/**
+ * Validates a configuration.
+ * @throws LlmOpsValidationError naming every bad config path, its value and what is allowed
+ */
+export function validateConfig(c: LlmOpsConfig): void {
+  const v = new PropValidator(`LlmOpsConfig (${c.environment})`);
+  v.check(/^[A-Za-z][A-Za-z0-9-]{0,63}$/.test(c.projectName), 'LLMOPS_CONFIG_PROJECT_NAME', 'projectName', c.projectName,
+    "is not usable in a stack name; allowed: a letter, then up to 63 letters, digits and '-'");
+  v.check((c.account === undefined) === (c.region === undefined), 'LLMOPS_CONFIG_ENV', 'account/region', { account: c.account, region: c.region },
+    'must be given together (a fixed environment) or both left out (an environment-agnostic stack)');
+  v.range('LLMOPS_CONFIG_MAX_AZS', 'network.maxAzs', c.network.maxAzs, 1, 6);
+  v.check(LOG_RETENTION_DAYS.includes(c.logRetentionDays), 'LLMOPS_CONFIG_LOG_RETENTION', 'logRetentionDays', c.logRetentionDays,
+    `is not a CloudWatch Logs retention; allowed: ${LOG_RETENTION_DAYS.join(', ')}`);
+  v.check(['retain', 'destroy'].includes(c.removalPolicy), 'LLMOPS_CONFIG_REMOVAL_POLICY', 'removalPolicy', c.removalPolicy, "allowed: 'retain' or 'destroy'");
+  v.check(c.environment !== 'prod' || c.removalPolicy === 'retain', 'LLMOPS_CONFIG_PROD_RETAIN', 'removalPolicy', c.removalPolicy,
+    "must be 'retain' in prod: keys, buckets and logs hold the audit trail");
+
+  const e = c.endpoint;
+  v.check(['tgi', 'lmi'].includes(e.container), 'LLMOPS_CONFIG_CONTAINER', 'endpoint.container', e.container, "allowed: 'tgi' or 'lmi'");
+  if (!Token.isUnresolved(e.instanceType)) {
+    try {
+      GpuInstanceType.of(e.instanceType);
+    } catch (err) {
+      if (!LlmOpsValidationError.isLlmOpsValidationError(err)) throw err;
+      for (const p of err.problems) v.fail(p.code, `endpoint.${p.prop}`, e.instanceType, p.allowed);
+    }
+  }
+  if (e.model.kind === 'huggingFaceHub') {
+    v.check(c.network.internetEgress, 'LLMOPS_CONFIG_HUB_NEEDS_EGRESS', 'network.internetEgress', c.network.internetEgress,
+      "must be true when endpoint.model.kind is 'huggingFaceHub': the container downloads the weights at start-up; or stage them in S3 (kind 'bucket')");
+  } else if (e.model.kind !== 'bucket') {
+    v.fail('LLMOPS_CONFIG_MODEL_KIND', 'endpoint.model.kind', (e.model as { kind: unknown }).kind, "allowed: 'bucket' or 'huggingFaceHub'");
+  }
+  const d = e.deployment;
+  if (d) {
+    v.check(['canary', 'linear', 'allAtOnce'].includes(d.strategy), 'LLMOPS_CONFIG_DEPLOYMENT', 'endpoint.deployment.strategy', d.strategy,
+      "allowed: 'canary', 'linear' or 'allAtOnce'");
+    v.check(d.strategy === 'allAtOnce' || d.sizePercent !== undefined, 'LLMOPS_CONFIG_DEPLOYMENT', 'endpoint.deployment.sizePercent', d.sizePercent,
+      `is required for the '${d.strategy}' strategy`);
+    v.range('LLMOPS_CONFIG_DEPLOYMENT', 'endpoint.deployment.waitMinutes', d.waitMinutes, 0, 60, 'minutes');
+  }
+  v.throwIfInvalid();
+}

@@ -1,0 +1,4 @@
+// Package entry: the composed application layer and the construct library.
+export * from './config';
+export * from './llmops-stack';
+export * from '../constructs';

@@ -1,0 +1,129 @@
+import { Duration, RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { LlmOpsConfig, validateConfig } from './config';
+import {
+  DeploymentStrategy, EndpointDeploymentOptions, GpuInferenceEndpoint, GpuInstanceType, LlmOpsFoundation, ModelSource, ServingContainer,
+} from '../constructs';
+
+/** Props of {@link LlmOpsStack}. */
+export interface LlmOpsStackProps extends StackProps {
+  /** The environment's configuration (see `resolveConfig`). */
+  readonly config: LlmOpsConfig;
+}
+
+/**
+ * One environment of the LLMOps application, wired from one typed configuration: the shared foundation (key,
+ * private VPC, buckets) and the GPU inference endpoint, with rollback alarms on an encrypted topic when the
+ * environment uses guarded deployments.
+ */
+export class LlmOpsStack extends Stack {
+  /** The configuration the stack was built from. */
+  public readonly config: LlmOpsConfig;
+  /** The shared key, VPC and buckets. */
+  public readonly foundation: LlmOpsFoundation;
+  /** The inference endpoint. */
+  public readonly endpoint: GpuInferenceEndpoint;
+  /** The topic that alarms notify, if the environment has alarms. */
+  public readonly alarmTopic?: sns.Topic;
+  /** The alarms that roll a deployment back. */
+  public readonly rollbackAlarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: LlmOpsStackProps) {
+    super(scope, id, {
+      description: `cdk-llmops ${props.config.environment}: GPU inference endpoint on SageMaker in a private VPC`,
+      ...props,
+      env: props.env ?? (props.config.account ? { account: props.config.account, region: props.config.region } : undefined),
+    });
+    validateConfig(props.config);
+    this.config = props.config;
+    const c = props.config;
+    const removalPolicy = c.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    Tags.of(this).add('project', c.projectName);
+    Tags.of(this).add('environment', c.environment);
+
+    this.foundation = new LlmOpsFoundation(this, 'Foundation', {
+      maxAzs: c.network.maxAzs,
+      internetEgress: c.network.internetEgress,
+      removalPolicy,
+    });
+
+    const e = c.endpoint;
+    const model = e.model.kind === 'bucket'
+      ? ModelSource.fromBucket(this.foundation.artifactsBucket, e.model.prefix)
+      : ModelSource.huggingFaceHub(e.model.modelId, { revision: e.model.revision });
+    this.endpoint = new GpuInferenceEndpoint(this, 'Endpoint', {
+      model,
+      container: e.container === 'tgi' ? ServingContainer.tgi() : ServingContainer.lmi(),
+      instanceType: GpuInstanceType.of(e.instanceType),
+      instanceCount: e.instanceCount,
+      modelSize: e.modelSize,
+      autoScaling: e.autoScaling,
+      dataCapture: { samplingPercentage: e.dataCaptureSamplingPercentage, bucket: this.foundation.dataCaptureBucket },
+      deployment: e.deployment && this.deploymentOptions(e.deployment),
+      encryptionKey: this.foundation.encryptionKey,
+      vpc: this.foundation.vpc,
+      logRetention: c.logRetentionDays as logs.RetentionDays,
+      removalPolicy,
+    });
+
+    if (e.deployment) {
+      this.alarmTopic = this.createAlarmTopic();
+      for (const alarm of this.createRollbackAlarms(this.endpoint, this.alarmTopic)) {
+        this.endpoint.addRollbackAlarm(alarm);
+        this.rollbackAlarms.push(alarm);
+      }
+    }
+  }
+
+  private deploymentOptions(d: NonNullable<LlmOpsConfig['endpoint']['deployment']>): EndpointDeploymentOptions {
+    const wait = Duration.minutes(d.waitMinutes);
+    const strategy = d.strategy === 'canary' ? DeploymentStrategy.canary(d.sizePercent!, wait)
+      : d.strategy === 'linear' ? DeploymentStrategy.linear(d.sizePercent!, wait)
+        : DeploymentStrategy.allAtOnce(wait);
+    return { strategy, terminationWait: Duration.minutes(5) };
+  }
+
+  private createAlarmTopic(): sns.Topic {
+    const key = this.foundation.encryptionKey;
+    // CloudWatch publishes to the encrypted topic with this key.
+    key.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowCloudWatchAlarmsToPublish',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+    }));
+    return new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true, displayName: `${this.stackName} alarms` });
+  }
+
+  /**
+   * The alarms that roll a canary back: a 5xx error rate above 5 % for 3 minutes, and p99 model latency above
+   * 60 s (LLM completions take seconds; ModelLatency is in microseconds) for 3 minutes.
+   */
+  private createRollbackAlarms(endpoint: GpuInferenceEndpoint, topic: sns.ITopic): cloudwatch.Alarm[] {
+    const errors = endpoint.metricInvocation5xxErrors().createAlarm(this, 'Endpoint5xxRateAlarm', {
+      alarmDescription: `5xx error rate of ${endpoint.endpointName} above 5 % for 3 minutes (rolls a deployment back)`,
+      threshold: 0.05,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const latency = endpoint.metricModelLatency().createAlarm(this, 'EndpointLatencyAlarm', {
+      alarmDescription: `p99 model latency of ${endpoint.endpointName} above 60 s for 3 minutes (rolls a deployment back)`,
+      threshold: 60_000_000,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    for (const alarm of [errors, latency]) {
+      alarm.addAlarmAction(new actions.SnsAction(topic));
+      alarm.addOkAction(new actions.SnsAction(topic));
+    }
+    return [errors, latency];
+  }
+}
