@@ -1,20 +1,19 @@
 #!/usr/bin/env node
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks } from 'cdk-nag';
-import { ENVIRONMENTS, LlmOpsStack, resolveConfig } from '../lib';
+import { addLlmOpsStacks } from '../lib';
 
 // The default LLMOps app: one LlmOpsStack per environment (dev, staging, prod), each from its preset.
-// `-c environments=dev` limits the app to some environments; `-c account=… -c region=…` pins them.
+//   -c environments=dev           build only some environments
+//   -c account=… -c region=…      pin every stack to an account and region
 const app = new App();
-const wanted = String(app.node.tryGetContext('environments') ?? ENVIRONMENTS.join(',')).split(',').map(s => s.trim()).filter(Boolean);
-const account = app.node.tryGetContext('account');
-const region = app.node.tryGetContext('region');
+const environments = app.node.tryGetContext('environments') as string | undefined;
+addLlmOpsStacks(app, {
+  environments: environments?.split(',').map(s => s.trim()).filter(Boolean),
+  account: app.node.tryGetContext('account'),
+  region: app.node.tryGetContext('region'),
+});
 
-for (const environment of wanted) {
-  const config = resolveConfig(environment, { account, region });
-  new LlmOpsStack(app, `${config.projectName}-${config.environment}`, { config });
-}
-
-// Compliance gate: any unacknowledged finding fails synth.
+// Compliance gate: any unacknowledged cdk-nag finding fails synth.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new HIPAASecurityChecks(app), new NIST80053R5Checks(app));
 app.synth();

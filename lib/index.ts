@@ -1,4 +1,5 @@
 // Package entry: the composed application layer and the construct library.
 export * from './config';
 export * from './llmops-stack';
+export * from './app';
 export * from '../constructs';

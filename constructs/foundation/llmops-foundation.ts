@@ -83,6 +83,9 @@ export class LlmOpsFoundation extends Construct {
 
   constructor(scope: Construct, id: string, props: LlmOpsFoundationProps = {}) {
     super(scope, id);
+    // Access logs are delivered through a bucket policy, never an ACL (the target bucket has ACLs disabled),
+    // whatever the app's feature flags say.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
     const v = new PropValidator('LlmOpsFoundation', this);
