@@ -56,7 +56,7 @@ export interface LlmOpsConfig {
 
 /** A partial configuration, merged over a preset. */
 export type LlmOpsConfigOverrides = {
-  readonly [K in keyof LlmOpsConfig]?: LlmOpsConfig[K] extends object ? Partial<LlmOpsConfig[K]> : LlmOpsConfig[K];
+  readonly [K in Exclude<keyof LlmOpsConfig, 'environment'>]?: LlmOpsConfig[K] extends object ? Partial<LlmOpsConfig[K]> : LlmOpsConfig[K];
 };
 
 const DEFAULT_MODEL: ModelSourceSettings = { kind: 'bucket', prefix: 'models/mistral-7b-instruct-v0.3/' };
@@ -65,7 +65,9 @@ const MISTRAL_7B_BF16 = { parametersBillions: 7.25, bytesPerParameter: 2 };
 /**
  * The presets. dev: one ml.g5.2xlarge serving Mistral 7B Instruct (bf16) with TGI, no scaling, destroyable.
  * staging: two instances, auto scaling to 4, canary deployments with rollback alarms, retained.
- * prod: like staging, three AZs, scaling 2–8, a smaller canary and a longer bake, one-year logs.
+ * prod: like staging, scaling 2–8, a smaller canary and a longer bake, 20 % capture, one-year logs.
+ * Every preset uses 2 AZs: an environment-agnostic stack cannot use more. Pin `account` and `region` and set
+ * `network.maxAzs` to 3 for a production VPC over three AZs.
  */
 export const PRESETS: Readonly<Record<EnvironmentName, LlmOpsConfig>> = {
   dev: {
@@ -103,7 +105,7 @@ export const PRESETS: Readonly<Record<EnvironmentName, LlmOpsConfig>> = {
   prod: {
     environment: 'prod',
     projectName: 'LlmOps',
-    network: { maxAzs: 3, internetEgress: false },
+    network: { maxAzs: 2, internetEgress: false },
     endpoint: {
       model: DEFAULT_MODEL,
       container: 'tgi',
@@ -149,11 +151,16 @@ export function resolveConfig(environment: string, overrides: LlmOpsConfigOverri
  */
 export function validateConfig(c: LlmOpsConfig): void {
   const v = new PropValidator(`LlmOpsConfig (${c.environment})`);
+  v.check((ENVIRONMENTS as readonly string[]).includes(c.environment), 'LLMOPS_CONFIG_ENVIRONMENT', 'environment', c.environment,
+    `is not a preset; allowed: ${ENVIRONMENTS.join(', ')}`);
   v.check(/^[A-Za-z][A-Za-z0-9-]{0,63}$/.test(c.projectName), 'LLMOPS_CONFIG_PROJECT_NAME', 'projectName', c.projectName,
     "is not usable in a stack name; allowed: a letter, then up to 63 letters, digits and '-'");
   v.check((c.account === undefined) === (c.region === undefined), 'LLMOPS_CONFIG_ENV', 'account/region', { account: c.account, region: c.region },
     'must be given together (a fixed environment) or both left out (an environment-agnostic stack)');
-  v.range('LLMOPS_CONFIG_MAX_AZS', 'network.maxAzs', c.network.maxAzs, 1, 6);
+  if (v.range('LLMOPS_CONFIG_MAX_AZS', 'network.maxAzs', c.network.maxAzs, 1, 6) && c.network.maxAzs > 2) {
+    v.check(c.account !== undefined && c.region !== undefined, 'LLMOPS_CONFIG_MAX_AZS_AGNOSTIC', 'network.maxAzs', c.network.maxAzs,
+      'needs account and region: an environment-agnostic stack can place subnets in only 2 AZs');
+  }
   v.check(LOG_RETENTION_DAYS.includes(c.logRetentionDays), 'LLMOPS_CONFIG_LOG_RETENTION', 'logRetentionDays', c.logRetentionDays,
     `is not a CloudWatch Logs retention; allowed: ${LOG_RETENTION_DAYS.join(', ')}`);
   v.check(['retain', 'destroy'].includes(c.removalPolicy), 'LLMOPS_CONFIG_REMOVAL_POLICY', 'removalPolicy', c.removalPolicy, "allowed: 'retain' or 'destroy'");
@@ -171,6 +178,8 @@ export function validateConfig(c: LlmOpsConfig): void {
     }
   }
   if (e.model.kind === 'huggingFaceHub') {
+    v.check(e.model.modelId.trim() !== '', 'LLMOPS_CONFIG_MODEL_ID', 'endpoint.model.modelId', e.model.modelId,
+      "is empty; give a Hugging Face Hub id such as 'mistralai/Mistral-7B-Instruct-v0.3'");
     v.check(c.network.internetEgress, 'LLMOPS_CONFIG_HUB_NEEDS_EGRESS', 'network.internetEgress', c.network.internetEgress,
       "must be true when endpoint.model.kind is 'huggingFaceHub': the container downloads the weights at start-up; or stage them in S3 (kind 'bucket')");
   } else if (e.model.kind !== 'bucket') {
@@ -182,6 +191,8 @@ export function validateConfig(c: LlmOpsConfig): void {
       "allowed: 'canary', 'linear' or 'allAtOnce'");
     v.check(d.strategy === 'allAtOnce' || d.sizePercent !== undefined, 'LLMOPS_CONFIG_DEPLOYMENT', 'endpoint.deployment.sizePercent', d.sizePercent,
       `is required for the '${d.strategy}' strategy`);
+    v.check(d.strategy !== 'allAtOnce' || d.sizePercent === undefined, 'LLMOPS_CONFIG_DEPLOYMENT', 'endpoint.deployment.sizePercent', d.sizePercent,
+      "has no meaning for the 'allAtOnce' strategy; remove it");
     v.range('LLMOPS_CONFIG_DEPLOYMENT', 'endpoint.deployment.waitMinutes', d.waitMinutes, 0, 60, 'minutes');
   }
   v.throwIfInvalid();

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -25,20 +25,23 @@ export interface LlmOpsFoundationProps {
   readonly vpc?: ec2.IVpc;
 
   /**
-   * How many AZs the new VPC spans. Ignored when `vpc` is given.
+   * How many AZs the new VPC spans. More than 2 needs a stack with a fixed account and region.
+   * Only for a VPC this construct creates: giving it together with `vpc` is an error.
    * @default 2
    */
   readonly maxAzs?: number;
 
   /**
    * Give the new VPC's private subnets a route to the internet through one NAT gateway (in a public subnet that
-   * assigns no public IPs), for models downloaded from the Hugging Face Hub at start-up. Ignored when `vpc` is given.
+   * assigns no public IPs), for models downloaded from the Hugging Face Hub at start-up.
+   * Only for a VPC this construct creates: giving it together with `vpc` is an error.
    * @default false - private isolated subnets only: no public network path at all
    */
   readonly internetEgress?: boolean;
 
   /**
-   * The interface endpoints of the new VPC. Each costs about USD 0.01 per hour per AZ. Ignored when `vpc` is given.
+   * The interface endpoints of the new VPC. Each costs about USD 0.01 per hour per AZ.
+   * Only for a VPC this construct creates: giving it together with `vpc` is an error.
    * @default - ECR API, ECR Docker, CloudWatch Logs, CloudWatch Monitoring, STS and SageMaker Runtime
    */
   readonly interfaceEndpoints?: ec2.InterfaceVpcEndpointAwsService[];
@@ -89,7 +92,11 @@ export class LlmOpsFoundation extends Construct {
     this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
     const v = new PropValidator('LlmOpsFoundation', this);
-    v.range('LLMOPS_MAX_AZS', 'maxAzs', props.maxAzs, 1, 6);
+    if (v.range('LLMOPS_MAX_AZS', 'maxAzs', props.maxAzs, 1, 6) && props.maxAzs! > 2) {
+      const stack = Stack.of(this);
+      v.check(!Token.isUnresolved(stack.account) && !Token.isUnresolved(stack.region), 'LLMOPS_MAX_AZS_AGNOSTIC', 'maxAzs', props.maxAzs,
+        'needs a stack with a fixed account and region: an environment-agnostic stack can place subnets in only 2 AZs; set env on the stack, or use maxAzs 2');
+    }
     if (props.vpc) {
       for (const prop of ['maxAzs', 'internetEgress', 'interfaceEndpoints'] as const) {
         v.check(props[prop] === undefined, 'LLMOPS_VPC_OPTION_IGNORED', prop, props[prop],

@@ -1,0 +1,221 @@
+import { App, CfnElement } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { LlmOpsStack, resolveConfig } from '../../lib';
+
+const TAGGED_TYPES = ['AWS::KMS::Key', 'AWS::S3::Bucket', 'AWS::EC2::VPC', 'AWS::SageMaker::Model', 'AWS::SageMaker::EndpointConfig', 'AWS::SageMaker::Endpoint'];
+
+/** The stack of one environment's preset, named as the default app names it. */
+function presetStack(environment: string): LlmOpsStack {
+  return new LlmOpsStack(new App(), `LlmOps-${environment}`, { config: resolveConfig(environment) });
+}
+
+function logicalId(stack: LlmOpsStack, element: unknown): string {
+  return stack.getLogicalId(element as CfnElement);
+}
+
+describe('When an LlmOpsStack is built from the dev preset', () => {
+  let stack: LlmOpsStack;
+  let template: Template;
+
+  beforeAll(() => {
+    stack = presetStack('dev');
+    template = Template.fromStack(stack);
+  });
+
+  test('the stack has one SageMaker model, endpoint configuration and endpoint', () => {
+    template.resourceCountIs('AWS::SageMaker::Model', 1);
+    template.resourceCountIs('AWS::SageMaker::EndpointConfig', 1);
+    template.resourceCountIs('AWS::SageMaker::Endpoint', 1);
+  });
+
+  test('the model reads the preset prefix of the artifacts bucket with network isolation on', () => {
+    const bucketId = logicalId(stack, stack.foundation.artifactsBucket.node.defaultChild);
+    template.hasResourceProperties('AWS::SageMaker::Model', {
+      EnableNetworkIsolation: true,
+      PrimaryContainer: {
+        ModelDataSource: {
+          S3DataSource: {
+            S3Uri: { 'Fn::Join': ['', ['s3://', { Ref: bucketId }, '/models/mistral-7b-instruct-v0.3/']] },
+            S3DataType: 'S3Prefix',
+            CompressionType: 'None',
+          },
+        },
+      },
+    });
+    template.hasResourceProperties('AWS::S3::Bucket', { LoggingConfiguration: { LogFilePrefix: 'artifacts/' } });
+    expect(Object.keys(template.findResources('AWS::S3::Bucket', { Properties: { LoggingConfiguration: { LogFilePrefix: 'artifacts/' } } }))).toEqual([bucketId]);
+  });
+
+  test('the endpoint runs one ml.g5.2xlarge instance', () => {
+    template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      ProductionVariants: [Match.objectLike({ InstanceType: 'ml.g5.2xlarge', InitialInstanceCount: 1 })],
+    });
+  });
+
+  test('resources are tagged with the project and the environment dev', () => {
+    for (const type of TAGGED_TYPES) {
+      template.allResourcesProperties(type, {
+        Tags: Match.arrayWith([{ Key: 'environment', Value: 'dev' }, { Key: 'project', Value: 'LlmOps' }]),
+      });
+    }
+  });
+
+  test('there are no alarms, no SNS topic, no scalable target and no DeploymentConfig', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    template.resourceCountIs('AWS::SNS::Topic', 0);
+    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
+    template.hasResourceProperties('AWS::SageMaker::Endpoint', { DeploymentConfig: Match.absent() });
+    expect(stack.alarmTopic).toBeUndefined();
+    expect(stack.rollbackAlarms).toEqual([]);
+  });
+
+  test('the key and the buckets are deleted with the stack', () => {
+    for (const type of ['AWS::KMS::Key', 'AWS::S3::Bucket']) {
+      const resources = Object.values(template.findResources(type));
+      expect(resources.length).toBeGreaterThan(0);
+      for (const r of resources) expect(r.DeletionPolicy).toBe('Delete');
+    }
+  });
+});
+
+describe.each([
+  ['staging'],
+  ['prod'],
+])('When an LlmOpsStack is built from the %s preset', environment => {
+  let stack: LlmOpsStack;
+  let template: Template;
+
+  beforeAll(() => {
+    stack = presetStack(environment);
+    template = Template.fromStack(stack);
+  });
+
+  test('the stack has one SageMaker model, endpoint configuration and endpoint', () => {
+    template.resourceCountIs('AWS::SageMaker::Model', 1);
+    template.resourceCountIs('AWS::SageMaker::EndpointConfig', 1);
+    template.resourceCountIs('AWS::SageMaker::Endpoint', 1);
+  });
+
+  test('the model reads the preset prefix of the artifacts bucket with network isolation on', () => {
+    const bucketId = logicalId(stack, stack.foundation.artifactsBucket.node.defaultChild);
+    template.hasResourceProperties('AWS::SageMaker::Model', {
+      EnableNetworkIsolation: true,
+      PrimaryContainer: {
+        ModelDataSource: { S3DataSource: { S3Uri: { 'Fn::Join': ['', ['s3://', { Ref: bucketId }, '/models/mistral-7b-instruct-v0.3/']] } } },
+      },
+    });
+  });
+
+  test(`resources are tagged with the project and the environment ${environment}`, () => {
+    for (const type of [...TAGGED_TYPES, 'AWS::SNS::Topic', 'AWS::CloudWatch::Alarm']) {
+      template.allResourcesProperties(type, {
+        Tags: Match.arrayWith([{ Key: 'environment', Value: environment }, { Key: 'project', Value: 'LlmOps' }]),
+      });
+    }
+  });
+
+  test('the endpoint starts with the preset instance type and count, and captures the preset share of requests', () => {
+    const e = stack.config.endpoint;
+    template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      ProductionVariants: [Match.objectLike({ InstanceType: e.instanceType, InitialInstanceCount: e.instanceCount })],
+      DataCaptureConfig: Match.objectLike({ EnableCapture: true, InitialSamplingPercentage: e.dataCaptureSamplingPercentage }),
+    });
+  });
+
+  test('the alarm topic is encrypted with the foundation key', () => {
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: stack.resolve(stack.foundation.encryptionKey.keyArn) });
+  });
+
+  test('the key lets CloudWatch alarms publish to the encrypted topic', () => {
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Sid: 'AllowCloudWatchAlarmsToPublish',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        })]),
+      },
+    });
+  });
+
+  test('two alarms notify the topic both when they fire and when they recover', () => {
+    const topic = stack.resolve(stack.alarmTopic!.topicArn);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [topic], OKActions: [topic] });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Invocation5XXErrors', Namespace: 'AWS/SageMaker', Threshold: 0.05 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ModelLatency', Namespace: 'AWS/SageMaker', ExtendedStatistic: 'p99' });
+  });
+
+  test('the endpoint rolls back on both alarms during a canary deployment of the preset size and bake time', () => {
+    const d = stack.config.endpoint.deployment!;
+    expect(stack.rollbackAlarms).toHaveLength(2);
+    const alarmNames = stack.rollbackAlarms.map(a => ({ AlarmName: { Ref: logicalId(stack, a.node.defaultChild) } }));
+    template.hasResourceProperties('AWS::SageMaker::Endpoint', {
+      DeploymentConfig: {
+        AutoRollbackConfiguration: { Alarms: alarmNames },
+        BlueGreenUpdatePolicy: {
+          TrafficRoutingConfiguration: {
+            Type: 'CANARY',
+            CanarySize: { Type: 'CAPACITY_PERCENT', Value: d.sizePercent },
+            WaitIntervalInSeconds: d.waitMinutes * 60,
+          },
+        },
+      },
+    });
+  });
+
+  test('the scalable target spans the preset minimum and maximum capacity', () => {
+    const s = stack.config.endpoint.autoScaling!;
+    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 1);
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      ServiceNamespace: 'sagemaker',
+      ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+      ResourceId: `endpoint/${stack.endpoint.endpointName}/variant/AllTraffic`,
+      MinCapacity: s.minCapacity,
+      MaxCapacity: s.maxCapacity,
+    });
+  });
+
+  test('the key and the buckets are retained', () => {
+    for (const type of ['AWS::KMS::Key', 'AWS::S3::Bucket']) {
+      const resources = Object.values(template.findResources(type));
+      expect(resources.length).toBeGreaterThan(0);
+      for (const r of resources) expect(r.DeletionPolicy).toBe('Retain');
+    }
+  });
+});
+
+describe('When an LlmOpsStack serves a Hugging Face Hub model with internet egress', () => {
+  const modelId = 'mistralai/Mistral-7B-Instruct-v0.3';
+  let stack: LlmOpsStack;
+  let template: Template;
+
+  beforeAll(() => {
+    const config = resolveConfig('dev', { network: { internetEgress: true }, endpoint: { model: { kind: 'huggingFaceHub', modelId } } });
+    stack = new LlmOpsStack(new App(), 'LlmOps-dev', { config });
+    template = Template.fromStack(stack);
+  });
+
+  test('the model runs without network isolation and loads HF_MODEL_ID from the Hub', () => {
+    template.resourceCountIs('AWS::SageMaker::Model', 1);
+    template.hasResourceProperties('AWS::SageMaker::Model', {
+      EnableNetworkIsolation: false,
+      PrimaryContainer: { Environment: Match.objectLike({ HF_MODEL_ID: modelId }), ModelDataSource: Match.absent() },
+    });
+  });
+
+  test('the model runs in the private subnets that reach the internet through the NAT gateway', () => {
+    template.resourceCountIs('AWS::EC2::NatGateway', 1);
+    template.hasResourceProperties('AWS::SageMaker::Model', {
+      VpcConfig: { Subnets: stack.resolve(stack.foundation.vpc.privateSubnets.map(s => s.subnetId)) },
+    });
+  });
+
+  test('no artifacts bucket is created, as nothing reads from it', () => {
+    template.resourceCountIs('AWS::S3::Bucket', 2);
+    template.resourceCountIs('AWS::SageMaker::EndpointConfig', 1);
+    expect(template.findResources('AWS::S3::Bucket', { Properties: { LoggingConfiguration: { LogFilePrefix: 'artifacts/' } } })).toEqual({});
+  });
+});
