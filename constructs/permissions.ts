@@ -64,6 +64,3 @@ export const EC2_ENI_ACTIONS = [
 
 /** Let SageMaker create a grant on a KMS key for the resources it runs (conditioned on kms:GrantIsForAWSResource). */
 export const KMS_CREATE_GRANT_ACTIONS = ['kms:CreateGrant'];
-
-/** Read a model package from the SageMaker model registry (resource: the model package ARN). */
-export const SAGEMAKER_DESCRIBE_MODEL_PACKAGE_ACTIONS = ['sagemaker:DescribeModelPackage'];

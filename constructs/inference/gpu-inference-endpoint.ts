@@ -277,6 +277,7 @@ interface ResolvedVariant {
 }
 
 const NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+const DEFAULT_CONTAINER = ServingContainer.tgi();
 const MAX_ROLLBACK_ALARMS = 10;
 
 /**
@@ -413,7 +414,7 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
       let image: string | undefined;
       let environment: Record<string, string> | undefined;
       if (variant.model.kind !== ModelSourceKind.MODEL_PACKAGE) {
-        const bound = (variant.container ?? ServingContainer.tgi()).bind(this, { role, instanceType: variant.instanceType, model: source, startupTimeout: startup });
+        const bound = (variant.container ?? DEFAULT_CONTAINER).bind(this, { role, instanceType: variant.instanceType, model: source, startupTimeout: startup });
         image = bound.image;
         environment = { ...bound.environment, ...props.environment, ...variant.environment };
       } else if (props.environment || variant.environment) {
@@ -536,7 +537,18 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
 
     const all = shadow ? [...variants, shadow] : variants;
     const names = new Set<string>();
+    const checked = new Set<object>();
     for (const x of all) {
+      // Sources and containers shared by several variants are validated once, under the first variant's prop.
+      if (!checked.has(x.model)) {
+        checked.add(x.model);
+        x.model.validate(v, `${x.prop}model`);
+      }
+      const container = x.model.kind === ModelSourceKind.MODEL_PACKAGE ? undefined : x.container ?? DEFAULT_CONTAINER;
+      if (container && !checked.has(container)) {
+        checked.add(container);
+        container.validate(v, `${x.prop}container`, { scope: this, instanceType: x.instanceType });
+      }
       if (!Token.isUnresolved(x.variantName)) {
         v.check(NAME.test(x.variantName), 'LLMOPS_VARIANT_NAME', `${x.prop}variantName`, x.variantName,
           "is not a SageMaker variant name; allowed: 1-63 letters, digits and '-', starting and ending with a letter or digit");
@@ -550,10 +562,10 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
       }
       if (x.modelSize) checkModelFits(v, `${x.prop}modelSize`, x.modelSize, x.instanceType);
       if (x.autoScaling) this.validateScaling(v, `${x.prop || ''}autoScaling`, x.autoScaling);
-      if (props.networkIsolation === true && x.model.requiresInternet) {
-        v.fail('LLMOPS_ISOLATION_BLOCKS_HUB', 'networkIsolation', true,
-          'cannot be true for a Hugging Face Hub model, which downloads its weights at start-up; stage the weights in S3 with ModelSource.fromBucket instead');
-      }
+    }
+    if (props.networkIsolation === true && all.some(x => x.model.requiresInternet)) {
+      v.fail('LLMOPS_ISOLATION_BLOCKS_HUB', 'networkIsolation', true,
+        'cannot be true for a Hugging Face Hub model, which downloads its weights at start-up; stage the weights in S3 with ModelSource.fromBucket instead');
     }
     for (const x of variants) {
       if (!Token.isUnresolved(x.weight)) {

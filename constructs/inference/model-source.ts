@@ -130,10 +130,24 @@ export abstract class ModelSource {
   public abstract readonly requiresInternet: boolean;
 
   /**
+   * Records every problem with the source in `v`, naming `prop` (e.g. `model`). Unresolved tokens pass.
+   */
+  public abstract validate(v: PropValidator, prop: string): void;
+
+  /**
    * Validates the source, grants the role what it needs and returns the container's model settings.
    * @param scope the construct that uses the source (named in validation errors)
+   * @throws LlmOpsValidationError if the source is invalid
    */
-  public abstract bind(scope: IConstruct, options: ModelSourceBindOptions): ModelSourceConfig;
+  public bind(scope: IConstruct, options: ModelSourceBindOptions): ModelSourceConfig {
+    const v = new PropValidator('ModelSource', scope);
+    this.validate(v, 'model');
+    v.throwIfInvalid();
+    return this.bindValid(options);
+  }
+
+  /** Grants and settings of a source that has been validated. */
+  protected abstract bindValid(options: ModelSourceBindOptions): ModelSourceConfig;
 }
 
 const HUB_ID = /^[A-Za-z0-9][\w.-]{0,95}(\/[\w.-]{1,96})?$/;
@@ -146,22 +160,23 @@ class HubModelSource extends ModelSource {
     super();
   }
 
-  public bind(scope: IConstruct): ModelSourceConfig {
-    const v = new PropValidator(scope.constructor.name, scope);
+  public validate(v: PropValidator, prop: string): void {
     if (!Token.isUnresolved(this.modelId)) {
       if (this.modelId.trim() === '') {
-        v.fail('LLMOPS_MODEL_ID_EMPTY', 'model (ModelSource.huggingFaceHub modelId)', this.modelId,
+        v.fail('LLMOPS_MODEL_ID_EMPTY', `${prop} (ModelSource.huggingFaceHub modelId)`, this.modelId,
           "is empty; give a Hugging Face Hub id such as 'mistralai/Mistral-7B-Instruct-v0.3'");
       } else {
-        v.check(HUB_ID.test(this.modelId), 'LLMOPS_MODEL_ID_INVALID', 'model (ModelSource.huggingFaceHub modelId)', this.modelId,
-          "is not a Hugging Face Hub id; allowed: 'name' or 'owner/name' of letters, digits, '-', '_' and '.', at most 96 characters each");
+        v.check(HUB_ID.test(this.modelId) && !/(\.\.|--)/.test(this.modelId), 'LLMOPS_MODEL_ID_INVALID', `${prop} (ModelSource.huggingFaceHub modelId)`, this.modelId,
+          "is not a Hugging Face Hub id; allowed: 'name' or 'owner/name' of letters, digits, '-', '_' and '.' (no '..' or '--'), at most 96 characters each");
       }
     }
     if (this.options.revision !== undefined && !Token.isUnresolved(this.options.revision)) {
-      v.check(this.options.revision.trim() !== '', 'LLMOPS_MODEL_REVISION_EMPTY', 'model (ModelSource.huggingFaceHub revision)',
+      v.check(this.options.revision.trim() !== '', 'LLMOPS_MODEL_REVISION_EMPTY', `${prop} (ModelSource.huggingFaceHub revision)`,
         this.options.revision, 'is empty; give a branch, tag or commit, or leave it out for the default branch');
     }
-    v.throwIfInvalid();
+  }
+
+  protected bindValid(): ModelSourceConfig {
     return {
       kind: this.kind,
       modelId: this.modelId,
@@ -179,8 +194,11 @@ class BucketModelSource extends ModelSource {
     super();
   }
 
-  public bind(scope: IConstruct, options: ModelSourceBindOptions): ModelSourceConfig {
-    validatePrefix(scope, 'model (ModelSource.fromBucket prefix)', this.prefix);
+  public validate(v: PropValidator, prop: string): void {
+    validatePrefix(v, `${prop} (ModelSource.fromBucket prefix)`, this.prefix);
+  }
+
+  protected bindValid(options: ModelSourceBindOptions): ModelSourceConfig {
     grantPrefixRead(options.role, this.bucket, this.prefix);
     return {
       kind: this.kind,
@@ -204,29 +222,26 @@ class PackageModelSource extends ModelSource {
     super();
   }
 
-  public bind(scope: IConstruct, options: ModelSourceBindOptions): ModelSourceConfig {
-    const v = new PropValidator(scope.constructor.name, scope);
+  public validate(v: PropValidator, prop: string): void {
     if (!Token.isUnresolved(this.arn)) {
       v.check(/^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/[\w-]{1,63}(\/\d+)?$/.test(this.arn),
-        'LLMOPS_MODEL_PACKAGE_ARN', 'model (ModelSource.fromModelPackage arn)', this.arn,
+        'LLMOPS_MODEL_PACKAGE_ARN', `${prop} (ModelSource.fromModelPackage arn)`, this.arn,
         "is not a model package ARN; allowed: 'arn:<partition>:sagemaker:<region>:<account>:model-package/<group>/<version>'");
     }
-    v.throwIfInvalid();
+    if (this.options.modelData) validatePrefix(v, `${prop} (ModelSource.fromModelPackage modelData.prefix)`, this.options.modelData.prefix);
+  }
+
+  protected bindValid(options: ModelSourceBindOptions): ModelSourceConfig {
     const data = this.options.modelData;
-    if (data) {
-      validatePrefix(scope, 'model (ModelSource.fromModelPackage modelData.prefix)', data.prefix);
-      grantPrefixRead(options.role, data.bucket, data.prefix);
-    }
+    if (data) grantPrefixRead(options.role, data.bucket, data.prefix);
     return { kind: this.kind, modelPackageName: this.arn };
   }
 }
 
-function validatePrefix(scope: IConstruct, prop: string, prefix: string): void {
+function validatePrefix(v: PropValidator, prop: string, prefix: string): void {
   if (Token.isUnresolved(prefix)) return;
-  const v = new PropValidator(scope.constructor.name, scope);
-  v.check(prefix.length > 1 && prefix.endsWith('/') && !prefix.startsWith('/'), 'LLMOPS_MODEL_PREFIX', prop, prefix,
-    "is not a key prefix of uncompressed model data; allowed: a non-empty prefix without a leading '/' that ends with '/', e.g. 'models/mistral-7b/'");
-  v.throwIfInvalid();
+  v.check(prefix.length > 1 && prefix.endsWith('/') && !prefix.startsWith('/') && !/[*?]/.test(prefix), 'LLMOPS_MODEL_PREFIX', prop, prefix,
+    "is not a key prefix of uncompressed model data; allowed: a non-empty prefix without a leading '/' or wildcards ('*', '?') that ends with '/', e.g. 'models/mistral-7b/'");
 }
 
 /** Grants read of exactly the objects under `prefix`: GetObject on `prefix*`, ListBucket conditioned on the prefix. */

@@ -130,8 +130,33 @@ export abstract class ServingContainer {
     return new CustomContainer(imageUri, options);
   }
 
-  /** Validates the container for the instance, grants the image pull and returns image and environment. */
-  public abstract bind(scope: IConstruct, options: ServingContainerBindOptions): ServingContainerConfig;
+  /**
+   * Records every problem with the container on this instance type in `v`, naming `prop` (e.g. `container`).
+   * Unresolved tokens pass.
+   */
+  public validate(_v: PropValidator, _prop: string, _options: ServingContainerValidateOptions): void {}
+
+  /**
+   * Validates the container for the instance, grants the image pull and returns image and environment.
+   * @throws LlmOpsValidationError if the container cannot serve on the instance type
+   */
+  public bind(scope: IConstruct, options: ServingContainerBindOptions): ServingContainerConfig {
+    const v = new PropValidator('ServingContainer', scope);
+    this.validate(v, 'container', { scope, instanceType: options.instanceType });
+    v.throwIfInvalid();
+    return this.bindValid(scope, options);
+  }
+
+  /** Grants and settings of a container that has been validated. */
+  protected abstract bindValid(scope: IConstruct, options: ServingContainerBindOptions): ServingContainerConfig;
+}
+
+/** What a container is validated against. */
+export interface ServingContainerValidateOptions {
+  /** The construct that uses the container (its stack's region selects the image registry). */
+  readonly scope: IConstruct;
+  /** The instance type the container runs on. */
+  readonly instanceType: GpuInstanceType;
 }
 
 /**
@@ -141,18 +166,23 @@ export abstract class ServingContainer {
 export function dlcAccount(scope: IConstruct): string {
   const stack = Stack.of(scope);
   if (!Token.isUnresolved(stack.region)) {
-    const account = DLC_ACCOUNTS[stack.region];
-    if (!account) {
-      new PropValidator(scope.constructor.name, scope).fail('LLMOPS_DLC_REGION', 'stack region', stack.region,
-        `has no AWS deep learning container registry in the shipped map; use ServingContainer.fromEcrRepository or fromImageUri, or deploy to one of ${Object.keys(DLC_ACCOUNTS).join(', ')}`)
-        .throwIfInvalid();
-    }
-    return account!;
+    const v = new PropValidator('ServingContainer', scope);
+    validateDlcRegion(v, scope);
+    v.throwIfInvalid();
+    return DLC_ACCOUNTS[stack.region];
   }
   const id = 'LlmOpsDlcAccounts';
   const mapping = (stack.node.tryFindChild(id) as CfnMapping | undefined)
     ?? new CfnMapping(stack, id, { mapping: Object.fromEntries(Object.entries(DLC_ACCOUNTS).map(([r, a]) => [r, { account: a }])) });
   return mapping.findInMap(Aws.REGION, 'account');
+}
+
+/** Records a problem if the scope's stack is in a known region that has no deep learning container registry. */
+function validateDlcRegion(v: PropValidator, scope: IConstruct): void {
+  const region = Stack.of(scope).region;
+  if (Token.isUnresolved(region) || DLC_ACCOUNTS[region]) return;
+  v.fail('LLMOPS_DLC_REGION', 'stack region', region,
+    `has no AWS deep learning container registry in the shipped map; use ServingContainer.fromEcrRepository or fromImageUri, or deploy to one of ${Object.keys(DLC_ACCOUNTS).join(', ')}`);
 }
 
 abstract class DlcContainer extends ServingContainer {
@@ -163,16 +193,18 @@ abstract class DlcContainer extends ServingContainer {
     super();
   }
 
-  public bind(scope: IConstruct, options: ServingContainerBindOptions): ServingContainerConfig {
-    const v = new PropValidator(scope.constructor.name, scope);
+  public override validate(v: PropValidator, prop: string, options: ServingContainerValidateOptions): void {
     const kind = options.instanceType.spec?.acceleratorKind;
-    v.check(kind !== AcceleratorKind.NEURON, 'LLMOPS_CONTAINER_NEEDS_CUDA', 'instanceType', options.instanceType.name,
+    const instanceProp = prop.replace(/container$/, 'instanceType');
+    v.check(kind !== AcceleratorKind.NEURON, 'LLMOPS_CONTAINER_NEEDS_CUDA', instanceProp, options.instanceType.name,
       `is an AWS Inferentia instance, but ServingContainer.${this.kindName}() serves CUDA images; use an NVIDIA GPU instance, or a Neuron image with ServingContainer.fromImageUri`);
     v.check(Token.isUnresolved(this.version) || /^[\w][\w.-]{0,127}$/.test(this.version), 'LLMOPS_CONTAINER_TAG',
-      `container (ServingContainer.${this.kindName} version)`, this.version, 'is not an image tag; allowed: letters, digits, "_", "." and "-", at most 128 characters');
-    this.validate(v);
-    v.throwIfInvalid();
+      `${prop} (ServingContainer.${this.kindName} version)`, this.version, 'is not an image tag; allowed: letters, digits, "_", "." and "-", at most 128 characters');
+    this.validateOptions(v, `${prop} (ServingContainer.${this.kindName}`);
+    validateDlcRegion(v, options.scope);
+  }
 
+  protected bindValid(scope: IConstruct, options: ServingContainerBindOptions): ServingContainerConfig {
     const stack = Stack.of(scope);
     const account = dlcAccount(scope);
     iam.Grant.addToPrincipal({ grantee: options.role, actions: ECR_AUTH_ACTIONS, resourceArns: ['*'] });
@@ -187,7 +219,7 @@ abstract class DlcContainer extends ServingContainer {
     };
   }
 
-  protected validate(_v: PropValidator): void {}
+  protected validateOptions(_v: PropValidator, _prop: string): void {}
 
   protected abstract environment(options: ServingContainerBindOptions): Record<string, string | undefined>;
 }
@@ -204,11 +236,11 @@ class TgiContainer extends DlcContainer {
     this.maxTotalTokens = options.maxTotalTokens ?? 8192;
   }
 
-  protected override validate(v: PropValidator): void {
-    const inOk = v.range('LLMOPS_TOKENS_RANGE', 'container (ServingContainer.tgi maxInputTokens)', this.maxInputTokens, 1, 10_000_000);
-    const totalOk = v.range('LLMOPS_TOKENS_RANGE', 'container (ServingContainer.tgi maxTotalTokens)', this.maxTotalTokens, 2, 10_000_000);
+  protected override validateOptions(v: PropValidator, prop: string): void {
+    const inOk = v.range('LLMOPS_TOKENS_RANGE', `${prop} maxInputTokens)`, this.maxInputTokens, 1, 10_000_000);
+    const totalOk = v.range('LLMOPS_TOKENS_RANGE', `${prop} maxTotalTokens)`, this.maxTotalTokens, 2, 10_000_000);
     if (inOk && totalOk) {
-      v.check(this.maxInputTokens < this.maxTotalTokens, 'LLMOPS_TOKENS_ORDER', 'container (ServingContainer.tgi maxTotalTokens)',
+      v.check(this.maxInputTokens < this.maxTotalTokens, 'LLMOPS_TOKENS_ORDER', `${prop} maxTotalTokens)`,
         this.maxTotalTokens, `must be greater than maxInputTokens (${this.maxInputTokens}): it counts the prompt plus the generated tokens`);
     }
   }
@@ -233,9 +265,9 @@ class LmiContainer extends DlcContainer {
     super(options.version ?? ServingContainer.LMI_DEFAULT_TAG, options.environment);
   }
 
-  protected override validate(v: PropValidator): void {
-    v.range('LLMOPS_TOKENS_RANGE', 'container (ServingContainer.lmi maxModelLen)', this.options.maxModelLen, 1, 10_000_000);
-    v.range('LLMOPS_BATCH_RANGE', 'container (ServingContainer.lmi maxRollingBatchSize)', this.options.maxRollingBatchSize, 1, 100_000);
+  protected override validateOptions(v: PropValidator, prop: string): void {
+    v.range('LLMOPS_TOKENS_RANGE', `${prop} maxModelLen)`, this.options.maxModelLen, 1, 10_000_000);
+    v.range('LLMOPS_BATCH_RANGE', `${prop} maxRollingBatchSize)`, this.options.maxRollingBatchSize, 1, 100_000);
   }
 
   protected environment(o: ServingContainerBindOptions): Record<string, string | undefined> {
@@ -261,7 +293,7 @@ class CustomContainer extends ServingContainer {
     super();
   }
 
-  public bind(_scope: IConstruct, o: ServingContainerBindOptions): ServingContainerConfig {
+  protected bindValid(_scope: IConstruct, o: ServingContainerBindOptions): ServingContainerConfig {
     this.repository?.grantPull(o.role);
     return {
       image: this.imageUri,
