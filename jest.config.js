@@ -7,4 +7,5 @@ module.exports = {
   setupFiles: ['<rootDir>/test/env.js'],
   // Removes the cdk.out* temp folders that Template.fromStack leaves behind.
   setupFilesAfterEnv: ['aws-cdk-lib/testhelpers/jest-autoclean'],
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
 };
