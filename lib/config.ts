@@ -59,8 +59,16 @@ export type LlmOpsConfigOverrides = {
   readonly [K in Exclude<keyof LlmOpsConfig, 'environment'>]?: LlmOpsConfig[K] extends object ? Partial<LlmOpsConfig[K]> : LlmOpsConfig[K];
 };
 
-const DEFAULT_MODEL: ModelSourceSettings = { kind: 'bucket', prefix: 'models/mistral-7b-instruct-v0.3/' };
-const MISTRAL_7B_BF16 = { parametersBillions: 7.25, bytesPerParameter: 2 };
+/** What every preset serves: Mistral 7B Instruct v0.3 (bf16) from the artifacts bucket, with TGI on ml.g5.2xlarge. */
+const SERVED_MODEL = {
+  model: { kind: 'bucket', prefix: 'models/mistral-7b-instruct-v0.3/' },
+  container: 'tgi',
+  instanceType: 'ml.g5.2xlarge',
+  modelSize: { parametersBillions: 7.25, bytesPerParameter: 2 },
+} as const;
+
+/** What every preset shares besides its environment. */
+const COMMON = { projectName: 'LlmOps', network: { maxAzs: 2, internetEgress: false } } as const;
 
 /**
  * The presets. dev: one ml.g5.2xlarge serving Mistral 7B Instruct (bf16) with TGI, no scaling, destroyable.
@@ -71,30 +79,18 @@ const MISTRAL_7B_BF16 = { parametersBillions: 7.25, bytesPerParameter: 2 };
  */
 export const PRESETS: Readonly<Record<EnvironmentName, LlmOpsConfig>> = {
   dev: {
+    ...COMMON,
     environment: 'dev',
-    projectName: 'LlmOps',
-    network: { maxAzs: 2, internetEgress: false },
-    endpoint: {
-      model: DEFAULT_MODEL,
-      container: 'tgi',
-      instanceType: 'ml.g5.2xlarge',
-      instanceCount: 1,
-      modelSize: MISTRAL_7B_BF16,
-      dataCaptureSamplingPercentage: 100,
-    },
+    endpoint: { ...SERVED_MODEL, instanceCount: 1, dataCaptureSamplingPercentage: 100 },
     removalPolicy: 'destroy',
     logRetentionDays: 30,
   },
   staging: {
+    ...COMMON,
     environment: 'staging',
-    projectName: 'LlmOps',
-    network: { maxAzs: 2, internetEgress: false },
     endpoint: {
-      model: DEFAULT_MODEL,
-      container: 'tgi',
-      instanceType: 'ml.g5.2xlarge',
+      ...SERVED_MODEL,
       instanceCount: 2,
-      modelSize: MISTRAL_7B_BF16,
       autoScaling: { minCapacity: 2, maxCapacity: 4, targetConcurrentRequestsPerModel: 5 },
       deployment: { strategy: 'canary', sizePercent: 50, waitMinutes: 10 },
       dataCaptureSamplingPercentage: 100,
@@ -103,15 +99,11 @@ export const PRESETS: Readonly<Record<EnvironmentName, LlmOpsConfig>> = {
     logRetentionDays: 90,
   },
   prod: {
+    ...COMMON,
     environment: 'prod',
-    projectName: 'LlmOps',
-    network: { maxAzs: 2, internetEgress: false },
     endpoint: {
-      model: DEFAULT_MODEL,
-      container: 'tgi',
-      instanceType: 'ml.g5.2xlarge',
+      ...SERVED_MODEL,
       instanceCount: 2,
-      modelSize: MISTRAL_7B_BF16,
       autoScaling: { minCapacity: 2, maxCapacity: 8, targetConcurrentRequestsPerModel: 5 },
       deployment: { strategy: 'canary', sizePercent: 25, waitMinutes: 15 },
       dataCaptureSamplingPercentage: 20,

@@ -13,24 +13,17 @@ function logicalId(stack: LlmOpsStack, element: unknown): string {
   return stack.getLogicalId(element as CfnElement);
 }
 
-describe('When an LlmOpsStack is built from the dev preset', () => {
-  let stack: LlmOpsStack;
-  let template: Template;
-
-  beforeAll(() => {
-    stack = presetStack('dev');
-    template = Template.fromStack(stack);
-  });
-
+/** The tests every preset shares: one model served from the artifacts bucket with network isolation. */
+function describeTheEndpointOf(built: () => { stack: LlmOpsStack; template: Template }): void {
   test('the stack has one SageMaker model, endpoint configuration and endpoint', () => {
-    template.resourceCountIs('AWS::SageMaker::Model', 1);
-    template.resourceCountIs('AWS::SageMaker::EndpointConfig', 1);
-    template.resourceCountIs('AWS::SageMaker::Endpoint', 1);
+    built().template.resourceCountIs('AWS::SageMaker::Model', 1);
+    built().template.resourceCountIs('AWS::SageMaker::EndpointConfig', 1);
+    built().template.resourceCountIs('AWS::SageMaker::Endpoint', 1);
   });
 
   test('the model reads the preset prefix of the artifacts bucket with network isolation on', () => {
-    const bucketId = logicalId(stack, stack.foundation.artifactsBucket.node.defaultChild);
-    template.hasResourceProperties('AWS::SageMaker::Model', {
+    const bucketId = logicalId(built().stack, built().stack.foundation.artifactsBucket.node.defaultChild);
+    built().template.hasResourceProperties('AWS::SageMaker::Model', {
       EnableNetworkIsolation: true,
       PrimaryContainer: {
         ModelDataSource: {
@@ -42,9 +35,21 @@ describe('When an LlmOpsStack is built from the dev preset', () => {
         },
       },
     });
-    template.hasResourceProperties('AWS::S3::Bucket', { LoggingConfiguration: { LogFilePrefix: 'artifacts/' } });
-    expect(Object.keys(template.findResources('AWS::S3::Bucket', { Properties: { LoggingConfiguration: { LogFilePrefix: 'artifacts/' } } }))).toEqual([bucketId]);
+    built().template.hasResourceProperties('AWS::S3::Bucket', { LoggingConfiguration: { LogFilePrefix: 'artifacts/' } });
+    expect(Object.keys(built().template.findResources('AWS::S3::Bucket', { Properties: { LoggingConfiguration: { LogFilePrefix: 'artifacts/' } } }))).toEqual([bucketId]);
   });
+}
+
+describe('When an LlmOpsStack is built from the dev preset', () => {
+  let stack: LlmOpsStack;
+  let template: Template;
+
+  beforeAll(() => {
+    stack = presetStack('dev');
+    template = Template.fromStack(stack);
+  });
+
+  describeTheEndpointOf(() => ({ stack, template }));
 
   test('the endpoint runs one ml.g5.2xlarge instance', () => {
     template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
@@ -90,21 +95,7 @@ describe.each([
     template = Template.fromStack(stack);
   });
 
-  test('the stack has one SageMaker model, endpoint configuration and endpoint', () => {
-    template.resourceCountIs('AWS::SageMaker::Model', 1);
-    template.resourceCountIs('AWS::SageMaker::EndpointConfig', 1);
-    template.resourceCountIs('AWS::SageMaker::Endpoint', 1);
-  });
-
-  test('the model reads the preset prefix of the artifacts bucket with network isolation on', () => {
-    const bucketId = logicalId(stack, stack.foundation.artifactsBucket.node.defaultChild);
-    template.hasResourceProperties('AWS::SageMaker::Model', {
-      EnableNetworkIsolation: true,
-      PrimaryContainer: {
-        ModelDataSource: { S3DataSource: { S3Uri: { 'Fn::Join': ['', ['s3://', { Ref: bucketId }, '/models/mistral-7b-instruct-v0.3/']] } } },
-      },
-    });
-  });
+  describeTheEndpointOf(() => ({ stack, template }));
 
   test(`resources are tagged with the project and the environment ${environment}`, () => {
     for (const type of [...TAGGED_TYPES, 'AWS::SNS::Topic', 'AWS::CloudWatch::Alarm']) {
