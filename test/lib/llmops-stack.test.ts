@@ -169,8 +169,19 @@ describe.each([
     });
   });
 
-  test('the key and the buckets are retained', () => {
-    for (const type of ['AWS::KMS::Key', 'AWS::S3::Bucket']) {
+  test('the stateful resources keep their logical IDs, so a refactor cannot silently replace them', () => {
+    const stateful = ['AWS::KMS::Key', 'AWS::S3::Bucket', 'AWS::Logs::LogGroup'].flatMap(type => Object.keys(template.findResources(type)));
+    expect(stateful.sort()).toEqual([
+      'EndpointLogGroup15F89CA5',
+      'FoundationAccessLogsBucketEB228A1B',
+      'FoundationArtifactsBucketC186E5B0',
+      'FoundationDataCaptureBucket05EBB08F',
+      'FoundationKeyCE5FC256',
+    ]);
+  });
+
+  test('the key, the buckets and the log group are retained', () => {
+    for (const type of ['AWS::KMS::Key', 'AWS::S3::Bucket', 'AWS::Logs::LogGroup']) {
       const resources = Object.values(template.findResources(type));
       expect(resources.length).toBeGreaterThan(0);
       for (const r of resources) expect(r.DeletionPolicy).toBe('Retain');
