@@ -59,6 +59,13 @@ export interface LlmOpsFoundationProps {
   readonly dataCaptureBucket?: s3.IBucket;
 
   /**
+   * Delete captured prompts and completions this long after they are written (an S3 lifecycle expiration on the
+   * data capture bucket this construct creates).
+   * @default - kept until you delete them: data capture is the audit trail
+   */
+  readonly dataCaptureExpiration?: Duration;
+
+  /**
    * What happens to the key, buckets and logs this construct creates when they leave the stack.
    * Use RETAIN in production. DESTROY cannot delete a bucket that still holds objects.
    * @default RemovalPolicy.RETAIN
@@ -80,6 +87,7 @@ export class LlmOpsFoundation extends Construct {
   /** The removal policy of what this construct creates. */
   public readonly removalPolicy: RemovalPolicy;
 
+  private readonly props: LlmOpsFoundationProps;
   private _accessLogsBucket?: s3.IBucket;
   private _artifactsBucket?: s3.IBucket;
   private _dataCaptureBucket?: s3.IBucket;
@@ -89,9 +97,13 @@ export class LlmOpsFoundation extends Construct {
     // Access logs are delivered through a bucket policy, never an ACL (the target bucket has ACLs disabled),
     // whatever the app's feature flags say.
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
+    this.props = props;
     this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
     const v = new PropValidator('LlmOpsFoundation', this);
+    const expirationDays = props.dataCaptureExpiration?.toDays({ integral: false });
+    v.check(expirationDays === undefined || Token.isUnresolved(expirationDays) || (Number.isInteger(expirationDays) && expirationDays >= 1),
+      'LLMOPS_CAPTURE_EXPIRATION', 'dataCaptureExpiration', `${expirationDays} days`, 'is not a whole number of days ≥ 1 (S3 lifecycle expirations count days)');
     if (v.range('LLMOPS_MAX_AZS', 'maxAzs', props.maxAzs, 1, 6) && props.maxAzs! > 2) {
       const stack = Stack.of(this);
       v.check(!Token.isUnresolved(stack.account) && !Token.isUnresolved(stack.region), 'LLMOPS_MAX_AZS_AGNOSTIC', 'maxAzs', props.maxAzs,
@@ -121,7 +133,7 @@ export class LlmOpsFoundation extends Construct {
 
   /** The bucket for endpoint data capture (created on first use). */
   public get dataCaptureBucket(): s3.IBucket {
-    this._dataCaptureBucket ??= this.createBucket('DataCaptureBucket', 'data-capture/', Duration.days(90));
+    this._dataCaptureBucket ??= this.createBucket('DataCaptureBucket', 'data-capture/', Duration.days(90), this.props.dataCaptureExpiration);
     return this._dataCaptureBucket;
   }
 
@@ -205,13 +217,14 @@ export class LlmOpsFoundation extends Construct {
     return vpc;
   }
 
-  private createBucket(id: string, logPrefix: string, noncurrentVersionExpiration = Duration.days(365)): s3.Bucket {
+  private createBucket(id: string, logPrefix: string, noncurrentVersionExpiration = Duration.days(365), expiration?: Duration): s3.Bucket {
     const bucket = new s3.Bucket(this, id, secureBucketProps({
       encryptionKey: this.encryptionKey,
       accessLogsBucket: this.accessLogsBucket,
       accessLogsPrefix: logPrefix,
       removalPolicy: this.removalPolicy,
       noncurrentVersionExpiration,
+      expiration,
     }));
     acknowledgeReplication(bucket);
     return bucket;

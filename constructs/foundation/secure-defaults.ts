@@ -24,6 +24,8 @@ export interface SecureBucketOptions {
   readonly removalPolicy: RemovalPolicy;
   /** Expire noncurrent object versions after this long. */
   readonly noncurrentVersionExpiration?: Duration;
+  /** Expire current objects this long after they are written. */
+  readonly expiration?: Duration;
 }
 
 /**
@@ -43,8 +45,13 @@ export function secureBucketProps(o: SecureBucketOptions): s3.BucketProps {
     serverAccessLogsBucket: o.accessLogsBucket,
     serverAccessLogsPrefix: o.accessLogsPrefix,
     removalPolicy: o.removalPolicy,
-    lifecycleRules: o.noncurrentVersionExpiration
-      ? [{ id: 'ExpireNoncurrentVersions', noncurrentVersionExpiration: o.noncurrentVersionExpiration, abortIncompleteMultipartUploadAfter: Duration.days(7) }]
+    lifecycleRules: o.noncurrentVersionExpiration || o.expiration
+      ? [{
+        id: 'Expire',
+        expiration: o.expiration,
+        noncurrentVersionExpiration: o.noncurrentVersionExpiration,
+        abortIncompleteMultipartUploadAfter: Duration.days(7),
+      }]
       : undefined,
   };
 }

@@ -34,6 +34,12 @@ export interface GpuInstanceSpec {
    * Whether the instance has local NVMe instance storage, where SageMaker rejects an EndpointConfig volume KMS key.
    */
   readonly localNvme: boolean;
+  /**
+   * The oldest CUDA version that supports the GPU, when newer than what every driver offers (Blackwell GPUs need
+   * CUDA 12.8 and an R570+ driver).
+   * @default - any CUDA 11 or 12 image runs
+   */
+  readonly minimumCuda?: number;
 }
 
 type Row = [string, string, AcceleratorKind, number, number, number, number, boolean];
@@ -90,5 +96,8 @@ const ROWS: Row[] = [
 /** The catalogue, keyed by instance type name (`ml.g5.2xlarge`). */
 export const GPU_CATALOGUE: ReadonlyMap<string, GpuInstanceSpec> = new Map(
   ROWS.map(([name, accelerator, acceleratorKind, acceleratorCount, memoryPerAcceleratorMiB, vcpu, hostMemoryGiB, localNvme]) =>
-    [name, { accelerator, acceleratorKind, acceleratorCount, memoryPerAcceleratorMiB, vcpu, hostMemoryGiB, localNvme }]),
+    [name, {
+      accelerator, acceleratorKind, acceleratorCount, memoryPerAcceleratorMiB, vcpu, hostMemoryGiB, localNvme,
+      minimumCuda: /Blackwell|B200/.test(accelerator) ? 12.8 : undefined,
+    }]),
 );

@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CfnEndpoint, CfnEndpointConfig, CfnModel } from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { DeploymentStrategy, EndpointDeploymentOptions } from './deployment-strategy';
+import { DeploymentStrategy, EndpointDeploymentOptions, TrafficShiftType } from './deployment-strategy';
 import { AcceleratorKind } from './gpu-catalogue';
 import { GpuInstanceType } from './gpu-instance-type';
 import { endpointArnFor, IInferenceEndpoint, InferenceEndpointAttributes, InferenceEndpointBase } from './inference-endpoint';
@@ -22,7 +22,7 @@ import { PropValidator } from '../common/validation';
 import { allowCloudWatchLogs } from '../foundation/secure-defaults';
 import { LlmOpsFoundation, selectPrivateSubnets } from '../foundation/llmops-foundation';
 import {
-  CLOUDWATCH_DESCRIBE_ALARM_ACTIONS, CLOUDWATCH_PUT_METRIC_ACTIONS, EC2_DESCRIBE_NETWORK_ACTIONS, EC2_ENI_ACTIONS,
+  CLOUDWATCH_DESCRIBE_ALARM_ACTIONS, CLOUDWATCH_PUT_METRIC_ACTIONS, EC2_DESCRIBE_NETWORK_ACTIONS, EC2_ENI_ACTIONS, ECR_AUTH_ACTIONS,
   KMS_CREATE_GRANT_ACTIONS, LOGS_WRITE_ACTIONS, S3_WRITE_OBJECT_ACTIONS,
 } from '../permissions';
 
@@ -184,7 +184,8 @@ export interface GpuInferenceEndpointProps {
 
   /**
    * Driver/CUDA AMI of the instances.
-   * @default - InferenceAmiVersion.AL2_GPU_3_1 (CUDA 12.4) on NVIDIA instances, AL2_NEURON_2 on Inferentia
+   * @default - InferenceAmiVersion.AL2_GPU_3_1 (CUDA 12.4) on NVIDIA instances, AL2023_GPU_4_1 on Blackwell GPUs
+   * (g7e, p6), AL2_NEURON_2 on Inferentia
    */
   readonly inferenceAmiVersion?: InferenceAmiVersion;
 
@@ -195,7 +196,9 @@ export interface GpuInferenceEndpointProps {
   readonly modelSize?: ModelSize;
 
   /**
-   * Auto scaling of the primary variant.
+   * Auto scaling of the primary variant. `instanceCount` must lie within its range: every new endpoint
+   * configuration starts the variant at `instanceCount`. SageMaker rejects an update that changes the instance type
+   * of a variant registered for auto scaling: remove `autoScaling`, deploy, change the type, then add it back.
    * @default - fixed instance count
    */
   readonly autoScaling?: EndpointAutoScalingOptions;
@@ -215,6 +218,8 @@ export interface GpuInferenceEndpointProps {
   /**
    * The endpoint name. It must be fixed at synth time so that alarms (dimension EndpointName) and the endpoint's
    * rollback alarms do not depend on each other.
+   * The endpoint's log group is named after it: a log group retained after the stack was deleted blocks a new
+   * deployment of the same name, so delete it (or pick another name) before deploying again.
    * @default - a unique, deterministic name derived from the construct path
    */
   readonly endpointName?: string;
@@ -351,7 +356,7 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
     const inherit = (o: ProductionVariantOptions, prop: string): ResolvedVariant => ({
       variantName: o.variantName,
       model: o.model ?? props.model,
-      container: o.container ?? (o.model ? undefined : props.container),
+      container: o.container ?? (o.model?.kind === ModelSourceKind.MODEL_PACKAGE ? undefined : props.container),
       instanceType: o.instanceType ?? this.instanceType,
       instanceCount: o.instanceCount ?? 1,
       weight: o.weight ?? 1,
@@ -408,14 +413,17 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
     this.logGroup = this.createLogGroup(role, props.logRetention ?? logs.RetentionDays.ONE_YEAR, removalPolicy);
 
     // 5. Models, one per variant.
+    let pullsFromEcr = false;
     const modelFor = (variant: ResolvedVariant, id: string): CfnModel => {
       const source = variant.model.bind(this, { role });
+      pullsFromEcr ||= source.pullsFromEcr === true;
       const isolation = props.networkIsolation ?? !variant.model.requiresInternet;
       let image: string | undefined;
       let environment: Record<string, string> | undefined;
       if (variant.model.kind !== ModelSourceKind.MODEL_PACKAGE) {
         const bound = (variant.container ?? DEFAULT_CONTAINER).bind(this, { role, instanceType: variant.instanceType, model: source, startupTimeout: startup });
         image = bound.image;
+        pullsFromEcr ||= bound.pullsFromEcr;
         environment = { ...bound.environment, ...props.environment, ...variant.environment };
       } else if (props.environment || variant.environment) {
         environment = { ...props.environment, ...variant.environment };
@@ -448,6 +456,9 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
     });
     const productionVariants = variants.map((x, i) => renderVariant(x, modelFor(x, i === 0 ? 'Model' : `Model${x.variantName}`), false));
     const shadowVariants = shadow ? [renderVariant(shadow, modelFor(shadow, 'ShadowModel'), true)] : undefined;
+    if (pullsFromEcr) {
+      role.grantUnscoped(ECR_AUTH_ACTIONS, 'ecr:GetAuthorizationToken has no resource-level permissions; image pulls are scoped to one repository');
+    }
 
     // 6. Data capture.
     let dataCaptureConfig: CfnEndpointConfig.DataCaptureConfigProperty | undefined;
@@ -561,7 +572,7 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
           'must be left out for ModelSource.fromModelPackage: a model package brings its own container');
       }
       if (x.modelSize) checkModelFits(v, `${x.prop}modelSize`, x.modelSize, x.instanceType);
-      if (x.autoScaling) this.validateScaling(v, `${x.prop || ''}autoScaling`, x.autoScaling);
+      if (x.autoScaling) this.validateScaling(v, `${x.prop || ''}autoScaling`, x.autoScaling, x.instanceCount, `${x.prop}instanceCount`);
     }
     if (props.networkIsolation === true && all.some(x => x.model.requiresInternet)) {
       v.fail('LLMOPS_ISOLATION_BLOCKS_HUB', 'networkIsolation', true,
@@ -596,6 +607,14 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
     if (props.deployment) {
       const d = props.deployment;
       d.strategy.validate(v, 'deployment');
+      if (d.strategy.type !== TrafficShiftType.ALL_AT_ONCE) {
+        for (const x of variants) {
+          const smallest = x.autoScaling && !Token.isUnresolved(x.autoScaling.minCapacity) ? Math.min(x.autoScaling.minCapacity, x.instanceCount) : x.instanceCount;
+          if (Token.isUnresolved(smallest)) continue;
+          v.check(smallest >= 2, 'LLMOPS_DEPLOYMENT_NEEDS_CAPACITY', `${x.prop}${x.autoScaling ? 'autoScaling.minCapacity' : 'instanceCount'}`, smallest,
+            `is too small for a ${d.strategy.type.toLowerCase()} deployment: SageMaker shifts at most half of a variant's instances per step; use 2 or more instances, or DeploymentStrategy.allAtOnce()`);
+        }
+      }
       v.check((d.rollbackAlarms?.length ?? 0) <= MAX_ROLLBACK_ALARMS, 'LLMOPS_TOO_MANY_ROLLBACK_ALARMS', 'deployment.rollbackAlarms',
         `${d.rollbackAlarms?.length} alarms`, `exceeds SageMaker's limit; allowed: at most ${MAX_ROLLBACK_ALARMS}`);
       if (d.terminationWait) v.range('LLMOPS_DEPLOYMENT_WAIT', 'deployment.terminationWait', d.terminationWait.toSeconds(), 0, 3600, 'seconds');
@@ -611,12 +630,16 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
     props.inferenceAmiVersion?.validate(v, 'inferenceAmiVersion');
   }
 
-  private validateScaling(v: PropValidator, prop: string, s: EndpointAutoScalingOptions): void {
+  private validateScaling(v: PropValidator, prop: string, s: EndpointAutoScalingOptions, instanceCount: number, countProp: string): void {
     const minOk = v.range('LLMOPS_CAPACITY_RANGE', `${prop}.minCapacity`, s.minCapacity, 1, 1000, '(real-time variants cannot scale to zero)');
     const maxOk = v.range('LLMOPS_CAPACITY_RANGE', `${prop}.maxCapacity`, s.maxCapacity, 1, 1000);
     if (minOk && maxOk) {
       v.check(s.minCapacity <= s.maxCapacity, 'LLMOPS_CAPACITY_ORDER', `${prop}.minCapacity`, s.minCapacity,
         `is greater than ${prop}.maxCapacity (${s.maxCapacity}); allowed: minCapacity ≤ maxCapacity`);
+      if (s.minCapacity <= s.maxCapacity && !Token.isUnresolved(instanceCount)) {
+        v.check(instanceCount >= s.minCapacity && instanceCount <= s.maxCapacity, 'LLMOPS_INSTANCE_COUNT_SCALING', countProp, instanceCount,
+          `is outside ${prop} (${s.minCapacity}-${s.maxCapacity}); every deployment starts the variant at instanceCount, so keep it within the scaling range`);
+      }
     }
     v.range('LLMOPS_SCALING_TARGET', `${prop}.targetConcurrentRequestsPerModel`, s.targetConcurrentRequestsPerModel, 0.1, 100_000, '', true);
     v.range('LLMOPS_SCALING_TARGET', `${prop}.targetInvocationsPerInstance`, s.targetInvocationsPerInstance, 0.1, 1_000_000, 'per minute', true);
@@ -636,26 +659,13 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
     return sg;
   }
 
-  private grantNetworkAndMetrics(role: iam.IRole): void {
+  private grantNetworkAndMetrics(role: LeastPrivilegeRole): void {
     const stack = Stack.of(this);
-    iam.Grant.addToPrincipal({ grantee: role, actions: EC2_DESCRIBE_NETWORK_ACTIONS, resourceArns: ['*'] });
-    iam.Grant.addToPrincipal({
-      grantee: role,
-      actions: EC2_ENI_ACTIONS,
-      resourceArns: ['*'],
-      conditions: { ArnEquals: { 'ec2:Vpc': stack.formatArn({ service: 'ec2', resource: 'vpc', resourceName: this.vpc.vpcId }) } },
-    });
-    iam.Grant.addToPrincipal({
-      grantee: role,
-      actions: CLOUDWATCH_PUT_METRIC_ACTIONS,
-      resourceArns: ['*'],
-      conditions: { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'AWS/SageMaker'] } },
-    });
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'Only actions without resource-level permissions use Resource "*": ecr:GetAuthorizationToken, the ec2:Describe* network reads, '
-        + 'cloudwatch:PutMetricData (conditioned on the SageMaker namespaces) and the ENI create/delete actions (conditioned on ec2:Vpc of this VPC)',
-    });
+    role.grantUnscoped(EC2_DESCRIBE_NETWORK_ACTIONS, 'EC2 Describe* actions have no resource-level permissions; SageMaker reads the VPC before it attaches ENIs');
+    role.grantUnscoped(EC2_ENI_ACTIONS, 'SageMaker creates ENIs whose IDs are unknown before deploy; conditioned on ec2:Vpc of this VPC',
+      { ArnEquals: { 'ec2:Vpc': stack.formatArn({ service: 'ec2', resource: 'vpc', resourceName: this.vpc.vpcId }) } });
+    role.grantUnscoped(CLOUDWATCH_PUT_METRIC_ACTIONS, 'PutMetricData has no resource-level permissions; conditioned on the SageMaker namespaces',
+      { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'AWS/SageMaker'] } });
   }
 
   private createLogGroup(role: iam.IRole, retention: logs.RetentionDays, removalPolicy: RemovalPolicy): logs.LogGroup {
@@ -728,7 +738,9 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
 
 function defaultAmi(instanceType: GpuInstanceType): InferenceAmiVersion | undefined {
   switch (instanceType.spec?.acceleratorKind) {
-    case AcceleratorKind.NVIDIA: return InferenceAmiVersion.AL2_GPU_3_1;
+    case AcceleratorKind.NVIDIA:
+      // Blackwell GPUs need a CUDA 12.8+ driver (R570+), newer than the AL2 GPU images carry.
+      return (instanceType.spec?.minimumCuda ?? 0) > 12.4 ? InferenceAmiVersion.AL2023_GPU_4_1 : InferenceAmiVersion.AL2_GPU_3_1;
     case AcceleratorKind.NEURON: return InferenceAmiVersion.AL2_NEURON_2;
     default: return undefined;
   }

@@ -1,12 +1,14 @@
-import { Token } from 'aws-cdk-lib';
+import { Annotations, Token } from 'aws-cdk-lib';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { CfnModel } from 'aws-cdk-lib/aws-sagemaker';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledgeWildcardResource } from '../common/compliance';
 import { PropValidator } from '../common/validation';
-import { S3_LIST_ACTIONS, S3_READ_OBJECT_ACTIONS } from '../permissions';
+import { ECR_PULL_ACTIONS, S3_LIST_ACTIONS, S3_READ_OBJECT_ACTIONS } from '../permissions';
 
 /** Where SageMaker mounts uncompressed model data from S3 inside the serving container. */
 export const SAGEMAKER_MODEL_DIR = '/opt/ml/model';
@@ -33,26 +35,47 @@ export interface HuggingFaceHubOptions {
    * A Secrets Manager secret whose string value is a Hugging Face access token, for gated models.
    *
    * The token reaches the container as `HF_TOKEN` through a CloudFormation dynamic reference, resolved at deploy
-   * time; it is not written into the template, but principals allowed `sagemaker:DescribeModel` can read it.
-   * For gated models in production, prefer staging the weights in S3 ({@link ModelSource.fromBucket}).
+   * time: the template holds only the reference, but the resolved token is stored in the SageMaker model's
+   * environment, where every principal allowed `sagemaker:DescribeModel` can read it. For gated models in
+   * production, stage the weights in S3 instead ({@link ModelSource.fromBucket}).
    * @default - no token: only public models can be downloaded
    */
   readonly tokenSecret?: secretsmanager.ISecret;
 }
 
+/** Options for {@link ModelSource.fromBucket}. */
+export interface BucketModelOptions {
+  /**
+   * The KMS key the objects are encrypted with, for buckets whose key the construct cannot see
+   * (e.g. `Bucket.fromBucketName`). The execution role gets `kms:Decrypt` on it.
+   * @default - the bucket's own `encryptionKey`, if any
+   */
+  readonly encryptionKey?: kms.IKey;
+}
+
+/** Where a model package's artifacts live. */
+export interface ModelPackageData extends BucketModelOptions {
+  /** The bucket holding the artifacts. */
+  readonly bucket: s3.IBucket;
+  /** The key prefix of the artifacts, ending with `/`. */
+  readonly prefix: string;
+}
+
 /** Options for {@link ModelSource.fromModelPackage}. */
 export interface ModelPackageOptions {
   /**
-   * Where the package's model artifacts live, so that the execution role can be granted read access to exactly
-   * that prefix. The package's container image must be readable by SageMaker (AWS deep learning containers are).
-   * @default - no S3 read is granted; use this when the artifacts are readable without it
+   * Where the package's model artifacts live: the execution role may read exactly that prefix (and decrypt with
+   * its key). Needed for packages whose artifacts are in your account, e.g. fine-tuned models.
+   * @default - no S3 read is granted (a synth warning says so)
    */
-  readonly modelData?: {
-    /** The bucket holding the artifacts. */
-    readonly bucket: s3.IBucket;
-    /** The key prefix of the artifacts, ending with `/`. */
-    readonly prefix: string;
-  };
+  readonly modelData?: ModelPackageData;
+
+  /**
+   * The ECR repository of the package's inference image, when it is a private image of yours: the execution role
+   * may pull from exactly that repository. AWS deep learning containers need no grant.
+   * @default - no ECR pull is granted
+   */
+  readonly imageRepository?: ecr.IRepository;
 }
 
 /** Options for {@link ModelSource.bind}. */
@@ -78,6 +101,8 @@ export interface ModelSourceConfig {
   readonly modelDataSource?: CfnModel.ModelDataSourceProperty;
   /** The `ModelPackageName` of the container, for model packages. */
   readonly modelPackageName?: string;
+  /** Whether the execution role pulls the package's image from a private ECR repository. */
+  readonly pullsFromEcr?: boolean;
 }
 
 /**
@@ -105,17 +130,19 @@ export abstract class ModelSource {
    * `/opt/ml/model`; the container needs no internet, so network isolation is on.
    *
    * Grants the execution role `s3:GetObject` on `prefix*`, `s3:ListBucket` conditioned on that prefix, and
-   * decrypt on the bucket's KMS key if it has one.
+   * `kms:Decrypt` on the objects' key (`options.encryptionKey`, else the bucket's own key if it has one).
    *
    * @param prefix the key prefix, ending with `/`, e.g. `models/mistral-7b-instruct/`
    */
-  public static fromBucket(bucket: s3.IBucket, prefix: string): ModelSource {
-    return new BucketModelSource(bucket, prefix);
+  public static fromBucket(bucket: s3.IBucket, prefix: string, options: BucketModelOptions = {}): ModelSource {
+    return new BucketModelSource(bucket, prefix, options);
   }
 
   /**
    * A model package (version) from the SageMaker model registry, e.g. one registered by a fine-tuning pipeline.
    * The package brings its own container image and environment, so the endpoint takes no `container`.
+   * SageMaker fetches the package's artifacts and image with the execution role: pass `modelData` (and
+   * `imageRepository` for a private image) so that the role may read exactly those.
    *
    * @param modelPackageArn the model package ARN (a token is fine)
    */
@@ -143,11 +170,11 @@ export abstract class ModelSource {
     const v = new PropValidator('ModelSource', scope);
     this.validate(v, 'model');
     v.throwIfInvalid();
-    return this.bindValid(options);
+    return this.bindValid(options, scope);
   }
 
   /** Grants and settings of a source that has been validated. */
-  protected abstract bindValid(options: ModelSourceBindOptions): ModelSourceConfig;
+  protected abstract bindValid(options: ModelSourceBindOptions, scope: IConstruct): ModelSourceConfig;
 }
 
 const HUB_ID = /^[A-Za-z0-9][\w.-]{0,95}(\/[\w.-]{1,96})?$/;
@@ -190,7 +217,7 @@ class BucketModelSource extends ModelSource {
   public readonly kind = ModelSourceKind.S3;
   public readonly requiresInternet = false;
 
-  constructor(private readonly bucket: s3.IBucket, private readonly prefix: string) {
+  constructor(private readonly bucket: s3.IBucket, private readonly prefix: string, private readonly options: BucketModelOptions) {
     super();
   }
 
@@ -199,7 +226,7 @@ class BucketModelSource extends ModelSource {
   }
 
   protected bindValid(options: ModelSourceBindOptions): ModelSourceConfig {
-    grantPrefixRead(options.role, this.bucket, this.prefix);
+    grantPrefixRead(options.role, this.bucket, this.prefix, this.options.encryptionKey);
     return {
       kind: this.kind,
       modelId: SAGEMAKER_MODEL_DIR,
@@ -231,10 +258,16 @@ class PackageModelSource extends ModelSource {
     if (this.options.modelData) validatePrefix(v, `${prop} (ModelSource.fromModelPackage modelData.prefix)`, this.options.modelData.prefix);
   }
 
-  protected bindValid(options: ModelSourceBindOptions): ModelSourceConfig {
+  protected bindValid(options: ModelSourceBindOptions, scope?: IConstruct): ModelSourceConfig {
     const data = this.options.modelData;
-    if (data) grantPrefixRead(options.role, data.bucket, data.prefix);
-    return { kind: this.kind, modelPackageName: this.arn };
+    if (data) grantPrefixRead(options.role, data.bucket, data.prefix, data.encryptionKey);
+    const repository = this.options.imageRepository;
+    if (repository) iam.Grant.addToPrincipal({ grantee: options.role, actions: ECR_PULL_ACTIONS, resourceArns: [repository.repositoryArn] });
+    if (!data && !repository && scope) {
+      Annotations.of(scope).addWarningV2('cdk-llmops:ModelPackageGrants',
+        'ModelSource.fromModelPackage grants the execution role no S3 read and no ECR pull: pass modelData (and imageRepository for a private image) unless the package uses public artifacts and an AWS image');
+    }
+    return { kind: this.kind, modelPackageName: this.arn, pullsFromEcr: repository !== undefined };
   }
 }
 
@@ -245,7 +278,7 @@ function validatePrefix(v: PropValidator, prop: string, prefix: string): void {
 }
 
 /** Grants read of exactly the objects under `prefix`: GetObject on `prefix*`, ListBucket conditioned on the prefix. */
-export function grantPrefixRead(grantee: iam.IGrantable, bucket: s3.IBucket, prefix: string): void {
+export function grantPrefixRead(grantee: iam.IGrantable, bucket: s3.IBucket, prefix: string, encryptionKey?: kms.IKey): void {
   const objects = bucket.arnForObjects(`${prefix}*`);
   iam.Grant.addToPrincipal({ grantee, actions: S3_READ_OBJECT_ACTIONS, resourceArns: [objects] });
   if (Construct.isConstruct(grantee)) {
@@ -257,5 +290,5 @@ export function grantPrefixRead(grantee: iam.IGrantable, bucket: s3.IBucket, pre
     resourceArns: [bucket.bucketArn],
     conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
   });
-  bucket.encryptionKey?.grantDecrypt(grantee);
+  (encryptionKey ?? bucket.encryptionKey)?.grantDecrypt(grantee);
 }

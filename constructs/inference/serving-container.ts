@@ -7,7 +7,7 @@ import { AcceleratorKind } from './gpu-catalogue';
 import { GpuInstanceType } from './gpu-instance-type';
 import { ModelSourceConfig } from './model-source';
 import { PropValidator } from '../common/validation';
-import { ECR_AUTH_ACTIONS, ECR_PULL_ACTIONS } from '../permissions';
+import { ECR_PULL_ACTIONS } from '../permissions';
 
 /** What the endpoint tells a container when it binds it. */
 export interface ServingContainerBindOptions {
@@ -27,6 +27,8 @@ export interface ServingContainerConfig {
   readonly image: string;
   /** The environment the container needs for this model and instance type. */
   readonly environment: Record<string, string>;
+  /** Whether the image is pulled from ECR with the execution role (which then needs `ecr:GetAuthorizationToken`). */
+  readonly pullsFromEcr: boolean;
 }
 
 /** Options shared by every serving container. */
@@ -115,7 +117,8 @@ export abstract class ServingContainer {
   }
 
   /**
-   * Your own image in an ECR repository; the execution role may pull from exactly that repository.
+   * Your own image in an ECR repository; the execution role may pull from exactly that repository
+   * (plus `ecr:GetAuthorizationToken`, which has no resource-level permissions).
    * The model is passed as `HF_MODEL_ID` (and `HF_MODEL_REVISION` / `HF_TOKEN` when set).
    */
   public static fromEcrRepository(repository: ecr.IRepository, tag: string, options: ServingContainerOptions = {}): ServingContainer {
@@ -202,12 +205,18 @@ abstract class DlcContainer extends ServingContainer {
       `${prop} (ServingContainer.${this.kindName} version)`, this.version, 'is not an image tag; allowed: letters, digits, "_", "." and "-", at most 128 characters');
     this.validateOptions(v, `${prop} (ServingContainer.${this.kindName}`);
     validateDlcRegion(v, options.scope);
+    const cuda = /(?:^|-)cu(\d\d)(\d)(?:-|$)/.exec(this.version);
+    const needed = options.instanceType.spec?.minimumCuda;
+    if (cuda && needed !== undefined) {
+      const built = Number(`${cuda[1]}.${cuda[2]}`);
+      v.check(built >= needed, 'LLMOPS_CONTAINER_CUDA', `${prop} (ServingContainer.${this.kindName} version)`, this.version,
+        `is built for CUDA ${built}, but ${options.instanceType.name} (${options.instanceType.spec!.accelerator}) needs CUDA ${needed} or later; pick a newer image version`);
+    }
   }
 
   protected bindValid(scope: IConstruct, options: ServingContainerBindOptions): ServingContainerConfig {
     const stack = Stack.of(scope);
     const account = dlcAccount(scope);
-    iam.Grant.addToPrincipal({ grantee: options.role, actions: ECR_AUTH_ACTIONS, resourceArns: ['*'] });
     iam.Grant.addToPrincipal({
       grantee: options.role,
       actions: ECR_PULL_ACTIONS,
@@ -216,6 +225,7 @@ abstract class DlcContainer extends ServingContainer {
     return {
       image: `${account}.dkr.ecr.${stack.region}.${stack.urlSuffix}/${this.repository}:${this.version}`,
       environment: { ...definedOnly(this.environment(options)), ...this.userEnvironment },
+      pullsFromEcr: true,
     };
   }
 
@@ -294,13 +304,16 @@ class CustomContainer extends ServingContainer {
   }
 
   protected bindValid(_scope: IConstruct, o: ServingContainerBindOptions): ServingContainerConfig {
-    this.repository?.grantPull(o.role);
+    if (this.repository) {
+      iam.Grant.addToPrincipal({ grantee: o.role, actions: ECR_PULL_ACTIONS, resourceArns: [this.repository.repositoryArn] });
+    }
     return {
       image: this.imageUri,
       environment: {
         ...definedOnly({ HF_MODEL_ID: o.model.modelId, HF_MODEL_REVISION: o.model.revision, HF_TOKEN: o.model.hubToken }),
         ...this.options.environment,
       },
+      pullsFromEcr: this.repository !== undefined,
     };
   }
 }

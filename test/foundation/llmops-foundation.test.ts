@@ -476,3 +476,22 @@ describe('The secure defaults', () => {
     expect(defaultInterfaceEndpoints().map(s => s.shortName)).toEqual(['ecr.api', 'ecr.dkr', 'logs', 'monitoring', 'sts', 'sagemaker.runtime']);
   });
 });
+
+describe('When the foundation expires captured data', () => {
+  const stack = newStack();
+  const foundation = new LlmOpsFoundation(stack, 'Foundation', { dataCaptureExpiration: Duration.days(400) });
+  void foundation.dataCaptureBucket;
+  const t = Template.fromStack(stack);
+
+  test('the capture bucket deletes objects after that many days', () => {
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 400, NoncurrentVersionExpiration: { NoncurrentDays: 90 }, Status: 'Enabled' })] },
+    });
+  });
+
+  test('an expiration that is not a whole number of days fails', () => {
+    const e = validationError(() => new LlmOpsFoundation(newStack(), 'Foundation', { dataCaptureExpiration: Duration.hours(12) }));
+    expect(e.codes).toEqual(['LLMOPS_CAPTURE_EXPIRATION']);
+    expect(e.message).toBe("LlmOpsFoundation at 'TestStack/Foundation': dataCaptureExpiration '0.5 days' is not a whole number of days ≥ 1 (S3 lifecycle expirations count days) [LLMOPS_CAPTURE_EXPIRATION]");
+  });
+});

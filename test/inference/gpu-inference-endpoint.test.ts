@@ -106,18 +106,20 @@ describe('When an endpoint is created with only a model', () => {
     expect(config.Properties.EndpointConfigName).toBeUndefined();
   });
 
-  test('the execution role has no AWS managed policy and no inline policy: every grant is in one customer managed policy', () => {
+  test('the execution role has no AWS managed policy and no inline policy: grants are in its own customer managed policies', () => {
     t.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'sagemaker.amazonaws.com' } })] },
-      ManagedPolicyArns: [{ Ref: Match.stringLikeRegexp('ChatExecutionRoleGrants') }],
+      ManagedPolicyArns: [{ Ref: Match.stringLikeRegexp('^ChatExecutionRoleUnscopedGrants') }, { Ref: Match.stringLikeRegexp('^ChatExecutionRoleGrants') }],
     });
     t.resourceCountIs('AWS::IAM::Policy', 0);
+    t.resourceCountIs('AWS::IAM::ManagedPolicy', 2);
     const roles = JSON.stringify(t.findResources('AWS::IAM::Role'));
     expect(roles).not.toContain('arn:aws:iam::aws:policy');
   });
 
   test('the role may write logs only to its own log group and publish metrics only to SageMaker namespaces', () => {
-    const doc = Object.values(t.findResources('AWS::IAM::ManagedPolicy'))[0].Properties.PolicyDocument;
+    const statements = Object.values(t.findResources('AWS::IAM::ManagedPolicy')).flatMap(p => p.Properties.PolicyDocument.Statement);
+    const doc = { Statement: statements };
     const stmt = (action: string) => doc.Statement.filter((s: any) => [s.Action].flat().includes(action));
     expect(stmt('logs:PutLogEvents')[0].Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/ChatLogGroup/), 'Arn'] });
     expect(stmt('cloudwatch:PutMetricData')[0].Condition).toEqual({ StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'AWS/SageMaker'] } });
@@ -133,6 +135,23 @@ describe('When an endpoint is created with only a model', () => {
       SecurityGroupEgress: [{ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443, IpProtocol: 'tcp', Description: Match.anyValue() }],
       SecurityGroupIngress: Match.absent(),
     });
+  });
+
+  test('only actions without resource-level permissions use Resource "*", in a policy of their own whose finding is acknowledged', () => {
+    const unscoped = ep.node.findChild('ExecutionRole').node.findChild('UnscopedGrants');
+    const [scopedId] = Object.keys(t.findResources('AWS::IAM::ManagedPolicy', { Properties: { Description: Match.stringLikeRegexp('^Least-privilege') } }));
+    const scoped = t.findResources('AWS::IAM::ManagedPolicy')[scopedId].Properties.PolicyDocument.Statement;
+    expect(scoped.filter((x: any) => x.Resource === '*')).toEqual([]);
+    const unscopedDoc = Object.values(t.findResources('AWS::IAM::ManagedPolicy', { Properties: { Description: Match.stringLikeRegexp('^Actions without') } }))[0];
+    expect(unscopedDoc.Properties.PolicyDocument.Statement.flatMap((x: any) => [x.Action].flat()).sort()).toEqual([
+      'cloudwatch:PutMetricData', 'ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface',
+      'ec2:DeleteNetworkInterfacePermission', 'ec2:DescribeDhcpOptions', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSecurityGroups',
+      'ec2:DescribeSubnets', 'ec2:DescribeVpcs', 'ecr:GetAuthorizationToken',
+    ]);
+    const acks = unscoped.node.metadata.filter(m => m.type === 'aws:cdk:acknowledged-rules').map(m => JSON.stringify(m.data)).join();
+    expect(acks).toContain('AwsSolutions-IAM5[Resource::*]');
+    const roleAcks = ep.role.node.metadata.filter(m => m.type === 'aws:cdk:acknowledged-rules').map(m => JSON.stringify(m.data)).join();
+    expect(roleAcks).not.toContain('AwsSolutions-IAM5[Resource::*]');
   });
 
   test('there is no deployment policy, scaling target or rollback alarm unless asked for', () => {
@@ -267,7 +286,7 @@ describe('When an endpoint scales and deploys with a canary guarded by alarms', 
 
 describe("When an alarm on the endpoint's own metric guards its deployment", () => {
   const stack = newStack();
-  const ep = endpoint({ deployment: { strategy: DeploymentStrategy.linear(20, Duration.minutes(5)) } }, stack);
+  const ep = endpoint({ instanceCount: 2, deployment: { strategy: DeploymentStrategy.linear(20, Duration.minutes(5)) } }, stack);
   ep.addRollbackAlarm(ep.metricInvocation5xxErrors().createAlarm(stack, 'Own5xx', { threshold: 0.05, evaluationPeriods: 2 }));
   const t = Template.fromStack(stack);
 
@@ -378,17 +397,17 @@ describe('When endpoint props are invalid', () => {
     ['negative weight', { weight: -1 }, 'LLMOPS_VARIANT_WEIGHT', 'weight -1 is negative; allowed: a weight ≥ 0'],
     ['all weights zero', { weight: 0, additionalVariants: [{ variantName: 'B', weight: 0 }] }, 'LLMOPS_VARIANT_WEIGHTS_ZERO',
       'weight, additionalVariants[*].weight [0,0] are all zero, so no variant would receive traffic'],
-    ['canary of 0 %', { deployment: { strategy: DeploymentStrategy.canary(0, Duration.minutes(5)) } }, 'LLMOPS_CANARY_SIZE',
+    ['canary of 0 %', { instanceCount: 2, deployment: { strategy: DeploymentStrategy.canary(0, Duration.minutes(5)) } }, 'LLMOPS_CANARY_SIZE',
       'deployment.strategy canary sizePercent 0 is out of range; allowed: an integer from 1 to 50 %'],
-    ['canary of 100 %', { deployment: { strategy: DeploymentStrategy.canary(100, Duration.minutes(5)) } }, 'LLMOPS_CANARY_SIZE',
+    ['canary of 100 %', { instanceCount: 2, deployment: { strategy: DeploymentStrategy.canary(100, Duration.minutes(5)) } }, 'LLMOPS_CANARY_SIZE',
       'deployment.strategy canary sizePercent 100 is out of range'],
-    ['linear step of 5 %', { deployment: { strategy: DeploymentStrategy.linear(5, Duration.minutes(5)) } }, 'LLMOPS_LINEAR_STEP',
+    ['linear step of 5 %', { instanceCount: 2, deployment: { strategy: DeploymentStrategy.linear(5, Duration.minutes(5)) } }, 'LLMOPS_LINEAR_STEP',
       'deployment.strategy linear stepPercent 5 is out of range; allowed: an integer from 10 to 50 %'],
-    ['linear step of 99 %', { deployment: { strategy: DeploymentStrategy.linear(99, Duration.minutes(5)) } }, 'LLMOPS_LINEAR_STEP',
+    ['linear step of 99 %', { instanceCount: 2, deployment: { strategy: DeploymentStrategy.linear(99, Duration.minutes(5)) } }, 'LLMOPS_LINEAR_STEP',
       'deployment.strategy linear stepPercent 99 is out of range'],
     ['bake longer than an hour', { deployment: { strategy: DeploymentStrategy.allAtOnce(Duration.hours(2)) } }, 'LLMOPS_DEPLOYMENT_WAIT',
       'deployment.strategy wait 7200 is out of range; allowed: an integer from 0 to 3600 seconds'],
-    ['execution timeout below the waits', { deployment: { strategy: DeploymentStrategy.canary(10, Duration.minutes(50)), terminationWait: Duration.minutes(30), maximumExecutionTimeout: Duration.minutes(60) } },
+    ['execution timeout below the waits', { instanceCount: 2, deployment: { strategy: DeploymentStrategy.canary(10, Duration.minutes(50)), terminationWait: Duration.minutes(30), maximumExecutionTimeout: Duration.minutes(60) } },
       'LLMOPS_DEPLOYMENT_TIMEOUT', "deployment.maximumExecutionTimeout '3600 seconds' must exceed the strategy wait plus terminationWait (4800 seconds)"],
     ['sampling above 100', { dataCapture: { samplingPercentage: 101 } }, 'LLMOPS_SAMPLING_RANGE',
       'dataCapture.samplingPercentage 101 is out of range; allowed: an integer from 0 to 100 %'],
@@ -411,6 +430,12 @@ describe('When endpoint props are invalid', () => {
       'LLMOPS_TOO_MANY_ROLLBACK_ALARMS', "deployment.rollbackAlarms '11 alarms' exceeds SageMaker's limit; allowed: at most 10"],
     ['an unknown AMI version', { inferenceAmiVersion: InferenceAmiVersion.of('al2-ami-nope') }, 'LLMOPS_AMI_VERSION',
       "inferenceAmiVersion 'al2-ami-nope' is not a SageMaker inference AMI version; allowed: "],
+    ['a canary on one instance', { deployment: { strategy: DeploymentStrategy.canary(50, Duration.minutes(5)) } }, 'LLMOPS_DEPLOYMENT_NEEDS_CAPACITY',
+      "instanceCount 1 is too small for a canary deployment: SageMaker shifts at most half of a variant's instances per step; use 2 or more instances, or DeploymentStrategy.allAtOnce()"],
+    ['a linear deployment that can scale in to one instance', { instanceCount: 2, autoScaling: { minCapacity: 1, maxCapacity: 3 }, deployment: { strategy: DeploymentStrategy.linear(50, Duration.minutes(5)) } },
+      'LLMOPS_DEPLOYMENT_NEEDS_CAPACITY', 'autoScaling.minCapacity 1 is too small for a linear deployment'],
+    ['an instance count outside the scaling range', { instanceCount: 1, autoScaling: { minCapacity: 2, maxCapacity: 4 } }, 'LLMOPS_INSTANCE_COUNT_SCALING',
+      'instanceCount 1 is outside autoScaling (2-4); every deployment starts the variant at instanceCount'],
     ['a negative scaling target', { autoScaling: { minCapacity: 1, maxCapacity: 2, targetConcurrentRequestsPerModel: -1 } }, 'LLMOPS_SCALING_TARGET',
       'autoScaling.targetConcurrentRequestsPerModel -1 is out of range'],
   ];
@@ -448,5 +473,22 @@ describe('When endpoint props are invalid', () => {
     const stack = newStack();
     const count = new CfnParameter(stack, 'Count', { type: 'Number' }).valueAsNumber;
     expect(() => endpoint({ instanceCount: count, autoScaling: { minCapacity: count, maxCapacity: count }, dataCapture: { samplingPercentage: count } }, stack)).not.toThrow();
+  });
+});
+
+describe('When an A/B variant brings its own model but no container', () => {
+  const stack = newStack();
+  const bucket = s3.Bucket.fromBucketName(stack, 'Weights', 'weights-bucket');
+  new GpuInferenceEndpoint(stack, 'Chat', {
+    model: ModelSource.fromBucket(bucket, 'models/a/'),
+    container: ServingContainer.lmi(),
+    additionalVariants: [{ variantName: 'Challenger', model: ModelSource.fromBucket(bucket, 'models/b/') }],
+  });
+  const t = Template.fromStack(stack);
+
+  test("it inherits the endpoint's container", () => {
+    const images = Object.values(t.findResources('AWS::SageMaker::Model')).map(m => JSON.stringify(m.Properties.PrimaryContainer.Image));
+    expect(images).toHaveLength(2);
+    for (const image of images) expect(image).toContain('djl-inference');
   });
 });

@@ -1,5 +1,6 @@
 import { CfnParameter, SecretValue, Stack, Token } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -370,5 +371,58 @@ describe('Model sources given as tokens', () => {
     const endpoint = new GpuInferenceEndpoint(stack, 'Chat', { model: ModelSource.fromModelPackage(arn) });
     const container = endpoint.cfnModels.AllTraffic.primaryContainer as CfnModel.ContainerDefinitionProperty;
     expect(stack.resolve(container.modelPackageName)).toEqual({ Ref: 'PackageArn' });
+  });
+});
+
+describe('When S3 weights are encrypted with a key the bucket does not expose', () => {
+  const stack = newStack();
+  const key = new kms.Key(stack, 'WeightsKey', { enableKeyRotation: true });
+  new GpuInferenceEndpoint(stack, 'Chat', {
+    model: ModelSource.fromBucket(s3.Bucket.fromBucketName(stack, 'Weights', 'weights-bucket'), 'models/a/', { encryptionKey: key }),
+  });
+  const t = Template.fromStack(stack);
+
+  test('the execution role may decrypt with that key', () => {
+    t.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'kms:Decrypt', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WeightsKey'), 'Arn'] } })]) },
+    });
+  });
+});
+
+describe('When a model package brings a private image', () => {
+  const stack = newStack();
+  const ep = new GpuInferenceEndpoint(stack, 'Chat', {
+    model: ModelSource.fromModelPackage(PACKAGE_ARN, {
+      modelData: { bucket: s3.Bucket.fromBucketName(stack, 'Artifacts', 'artifacts-bucket'), prefix: 'packages/chat/3/' },
+      imageRepository: ecr.Repository.fromRepositoryName(stack, 'Repo', 'chat-serving'),
+    }),
+  });
+  const t = Template.fromStack(stack);
+
+  test('the role may pull from exactly that repository and get an ECR token', () => {
+    t.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
+          Resource: { 'Fn::Join': ['', Match.arrayWith([':repository/chat-serving'])] },
+        })]),
+      },
+    });
+    t.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'ecr:GetAuthorizationToken', Resource: '*' })]) },
+    });
+  });
+
+  test('no warning is given', () => {
+    Annotations.fromStack(stack).hasNoWarning(`/${ep.node.path}`, Match.stringLikeRegexp('fromModelPackage'));
+  });
+});
+
+describe('When a model package is used without modelData or imageRepository', () => {
+  const stack = newStack();
+  new GpuInferenceEndpoint(stack, 'Chat', { model: ModelSource.fromModelPackage(PACKAGE_ARN) });
+
+  test('synth warns that the role gets no S3 read and no ECR pull', () => {
+    Annotations.fromStack(stack).hasWarning('/TestStack/Chat', Match.stringLikeRegexp('grants the execution role no S3 read and no ECR pull'));
   });
 });

@@ -358,3 +358,31 @@ describe('When a container of an additional variant is invalid', () => {
     expect(e.message).toContain("additionalVariants[0].instanceType 'ml.inf2.xlarge' is an AWS Inferentia instance");
   });
 });
+
+describe('When an endpoint runs on a Blackwell GPU', () => {
+  const stack = newStack();
+  new GpuInferenceEndpoint(stack, 'Chat', {
+    model: ModelSource.fromBucket(s3.Bucket.fromBucketName(stack, 'Weights', 'weights-bucket'), 'models/a/'),
+    container: ServingContainer.lmi(),
+    instanceType: GpuInstanceType.of('ml.g7e.2xlarge'),
+  });
+  const t = Template.fromStack(stack);
+
+  test('the variant gets the Amazon Linux 2023 GPU AMI, whose driver supports CUDA 12.8', () => {
+    t.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      ProductionVariants: [Match.objectLike({ InstanceType: 'ml.g7e.2xlarge', InferenceAmiVersion: 'al2023-ami-sagemaker-inference-gpu-4-1' })],
+    });
+  });
+
+  test('an image built for an older CUDA fails, naming the GPU and the CUDA it needs', () => {
+    const s = newStack();
+    const e = validationError(() => new GpuInferenceEndpoint(s, 'Chat', {
+      model: ModelSource.fromBucket(s3.Bucket.fromBucketName(s, 'Weights', 'weights-bucket'), 'models/a/'),
+      container: ServingContainer.tgi(),
+      instanceType: GpuInstanceType.of('ml.p6-b200.48xlarge'),
+    }));
+    expect(e.codes).toEqual(['LLMOPS_CONTAINER_CUDA']);
+    expect(e.message).toContain("container (ServingContainer.tgi version) '2.7.0-tgi3.3.6-gpu-py311-cu124-ubuntu22.04' is built for CUDA 12.4, "
+      + 'but ml.p6-b200.48xlarge (NVIDIA B200) needs CUDA 12.8 or later; pick a newer image version [LLMOPS_CONTAINER_CUDA]');
+  });
+});
