@@ -115,7 +115,3 @@ export class PropValidator {
   }
 }
 
-/** Whether a value is a concrete (resolved) value that can be validated at synth time. */
-export function isResolved(value: unknown): boolean {
-  return value !== undefined && !Token.isUnresolved(value);
-}

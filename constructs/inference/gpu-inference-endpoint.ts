@@ -88,13 +88,25 @@ export interface DataCaptureOptions {
 export interface ProductionVariantOptions {
   /** Variant name, unique in the endpoint. */
   readonly variantName: string;
-  /** @default - the endpoint's model */
+  /**
+   * Where this variant's weights come from.
+   * @default - the endpoint's model
+   */
   readonly model?: ModelSource;
-  /** @default - the endpoint's container */
+  /**
+   * This variant's serving container.
+   * @default - the endpoint's container (none for a model package)
+   */
   readonly container?: ServingContainer;
-  /** @default - the endpoint's instance type */
+  /**
+   * This variant's GPU instance type.
+   * @default - the endpoint's instance type
+   */
   readonly instanceType?: GpuInstanceType;
-  /** @default 1 */
+  /**
+   * Initial instance count of this variant.
+   * @default 1
+   */
   readonly instanceCount?: number;
   /**
    * Relative share of traffic (≥ 0); traffic splits in proportion to the weights of all variants.
