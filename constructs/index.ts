@@ -14,3 +14,8 @@ export * from './inference/variant-settings';
 export * from './inference/deployment-strategy';
 export * from './inference/inference-endpoint';
 export * from './inference/gpu-inference-endpoint';
+export * from './common/handler-asset';
+export * from './common/custom-resource-function';
+export * from './vector-store/vector-store';
+export * from './vector-store/opensearch-serverless-vector-store';
+export * from './vector-store/aurora-pgvector-store';

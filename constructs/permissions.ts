@@ -64,3 +64,37 @@ export const EC2_ENI_ACTIONS = [
 
 /** Let SageMaker create a grant on a KMS key for the resources it runs (conditioned on kms:GrantIsForAWSResource). */
 export const KMS_CREATE_GRANT_ACTIONS = ['kms:CreateGrant'];
+
+/**
+ * Attach a Lambda function to a VPC. Lambda checks these at CreateFunction and creates the ENIs itself; they
+ * have no resource-level permissions (Resource "*").
+ */
+export const LAMBDA_VPC_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+];
+
+/** Write a Lambda function's own logs (resource: its log group). */
+export const LAMBDA_LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+
+/** Query an OpenSearch Serverless collection through its data plane (resource: the collection ARN). */
+export const AOSS_API_ACTIONS = ['aoss:APIAccessAll'];
+
+/** Data access policy permissions of OpenSearch Serverless index readers. */
+export const AOSS_INDEX_READ_PERMISSIONS = ['aoss:DescribeIndex', 'aoss:ReadDocument'];
+
+/** Data access policy permissions of OpenSearch Serverless index writers. */
+export const AOSS_INDEX_WRITE_PERMISSIONS = ['aoss:DescribeIndex', 'aoss:ReadDocument', 'aoss:WriteDocument', 'aoss:UpdateIndex'];
+
+/** Data access policy permissions of the index manager (the custom resource that creates the index). */
+export const AOSS_INDEX_MANAGE_PERMISSIONS = ['aoss:CreateIndex', 'aoss:DeleteIndex', 'aoss:DescribeIndex', 'aoss:UpdateIndex'];
+
+/** Run SQL through the RDS Data API (resource: the cluster ARN). */
+export const RDS_DATA_ACTIONS = ['rds-data:ExecuteStatement', 'rds-data:BatchExecuteStatement', 'rds-data:BeginTransaction', 'rds-data:CommitTransaction', 'rds-data:RollbackTransaction'];
+
+/** Sign in to an Aurora cluster with IAM authentication (resource: `dbuser:<cluster-resource-id>/<user>`). */
+export const RDS_IAM_CONNECT_ACTIONS = ['rds-db:connect'];

@@ -1,0 +1,103 @@
+import { CustomResource, Duration, Names, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { handlerAssetPath } from './handler-asset';
+import { LeastPrivilegeRole } from './least-privilege-role';
+import { allowCloudWatchLogs } from '../foundation/secure-defaults';
+import { LAMBDA_LOG_ACTIONS, LAMBDA_VPC_ACTIONS } from '../permissions';
+
+/** Props of {@link CustomResourceFunction}. */
+export interface CustomResourceFunctionProps {
+  /** The bundled handler under `dist/handlers/`, e.g. `opensearch-index`. */
+  readonly handler: string;
+  /** What the function does, for its description. */
+  readonly description: string;
+  /** The VPC to run in. */
+  readonly vpc: ec2.IVpc;
+  /** The subnets to run in. */
+  readonly vpcSubnets: ec2.SubnetSelection;
+  /** Key for the function's log group and environment. */
+  readonly encryptionKey: kms.IKey;
+  /** How long a CloudFormation request may take; the handler answers before this. */
+  readonly timeout: Duration;
+  /** Retention of the function's logs. */
+  readonly logRetention: logs.RetentionDays;
+}
+
+/**
+ * A Lambda function that serves CloudFormation custom resources: a pre-bundled TypeScript handler (no Docker),
+ * in private subnets, with its own least-privilege role (no AWS managed policy), an encrypted log group with
+ * retention, and reserved concurrency.
+ */
+export class CustomResourceFunction extends Construct {
+  /** The function. */
+  public readonly function: lambda.Function;
+  /** Its role; grant it what the handler needs. */
+  public readonly role: LeastPrivilegeRole;
+  /** Its security group (no inbound rules; outbound HTTPS). */
+  public readonly securityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: CustomResourceFunctionProps) {
+    super(scope, id);
+    this.role = new LeastPrivilegeRole(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Custom resource handler of ${scope.node.path}`,
+    });
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      allowAllOutbound: false,
+      description: `Custom resource handler of ${scope.node.path}: no inbound; outbound HTTPS only`,
+    });
+    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs through VPC endpoints');
+
+    allowCloudWatchLogs(props.encryptionKey, '/aws/lambda/');
+    const logGroup = new logs.LogGroup(this, 'LogGroup', {
+      // Named under /aws/lambda/ so that the key policy statement for CloudWatch Logs covers it.
+      logGroupName: `/aws/lambda/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}`,
+      encryptionKey: props.encryptionKey,
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    iam.Grant.addToPrincipal({ grantee: this.role, actions: LAMBDA_LOG_ACTIONS, resourceArns: [logGroup.logGroupArn] });
+    this.role.grantUnscoped(LAMBDA_VPC_ACTIONS, 'Lambda creates and deletes the ENIs of a VPC function itself; EC2 ENI actions have no resource-level permissions at CreateFunction');
+
+    this.function = new lambda.Function(this, 'Function', {
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(handlerAssetPath(props.handler)),
+      role: this.role,
+      timeout: props.timeout,
+      memorySize: 256,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: [this.securityGroup],
+      logGroup,
+      environmentEncryption: props.encryptionKey,
+      reservedConcurrentExecutions: 5,
+      environment: { NODE_OPTIONS: '--enable-source-maps' },
+    });
+    // The function must be able to write logs before CloudFormation invokes it.
+    this.function.node.addDependency(this.role);
+
+    const reason = 'CloudFormation invokes this custom-resource handler and waits for its answer; the handler always answers (failures reach the stack events), so a dead-letter queue would only ever hold events CloudFormation already reported';
+    Validations.of(this.function).acknowledge(
+      { id: 'HIPAA.Security-LambdaDLQ', reason },
+      { id: 'NIST.800.53.R5-LambdaDLQ', reason },
+    );
+  }
+
+  /** Adds a custom resource served by this function. */
+  public addResource(id: string, scope: Construct, resourceType: string, properties: Record<string, unknown>, removalPolicy: RemovalPolicy): CustomResource {
+    return new CustomResource(scope, id, {
+      serviceToken: this.function.functionArn,
+      resourceType,
+      properties,
+      removalPolicy,
+    });
+  }
+}
