@@ -98,3 +98,6 @@ export const RDS_DATA_ACTIONS = ['rds-data:ExecuteStatement', 'rds-data:BatchExe
 
 /** Sign in to an Aurora cluster with IAM authentication (resource: `dbuser:<cluster-resource-id>/<user>`). */
 export const RDS_IAM_CONNECT_ACTIONS = ['rds-db:connect'];
+
+/** Read one Secrets Manager secret (resource: the secret ARN). */
+export const SECRET_READ_ACTIONS = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'];

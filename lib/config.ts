@@ -34,6 +34,22 @@ export interface EndpointSettings {
   readonly dataCaptureSamplingPercentage: number;
 }
 
+/** The vector store of the stack, for retrieval-augmented generation. */
+export interface VectorStoreSettings {
+  /** Amazon OpenSearch Serverless (VECTORSEARCH collection) or Aurora PostgreSQL Serverless v2 with pgvector. */
+  readonly kind: 'opensearch-serverless' | 'aurora-pgvector';
+  /** Dimension of the embeddings (OpenSearch 1–16000; pgvector HNSW 1–2000). */
+  readonly dimension: number;
+  /** Similarity measure the embedding model was trained for. */
+  readonly distance: 'cosine' | 'euclidean' | 'inner-product';
+  /** OpenSearch only: standby replicas in a second AZ (off halves the minimum OCUs). */
+  readonly standbyReplicas?: boolean;
+  /** Aurora only: fewest ACUs (0 lets the cluster pause when idle). */
+  readonly minCapacity?: number;
+  /** Aurora only: most ACUs. */
+  readonly maxCapacity?: number;
+}
+
 /** The typed configuration of one LLMOps environment. */
 export interface LlmOpsConfig {
   /** The environment this configuration is for. */
@@ -48,6 +64,8 @@ export interface LlmOpsConfig {
   readonly network: { readonly maxAzs: number; readonly internetEgress: boolean };
   /** The inference endpoint. */
   readonly endpoint: EndpointSettings;
+  /** The vector store; leave out for a stack without one. */
+  readonly vectorStore?: VectorStoreSettings;
   /** Keep (`retain`) or delete (`destroy`) keys, buckets and logs when they leave the stack. */
   readonly removalPolicy: 'retain' | 'destroy';
   /** Retention of log groups, in days (a value CloudWatch Logs accepts). */
@@ -56,7 +74,7 @@ export interface LlmOpsConfig {
 
 /** A partial configuration, merged over a preset. */
 export type LlmOpsConfigOverrides = {
-  readonly [K in Exclude<keyof LlmOpsConfig, 'environment'>]?: LlmOpsConfig[K] extends object ? Partial<LlmOpsConfig[K]> : LlmOpsConfig[K];
+  readonly [K in Exclude<keyof LlmOpsConfig, 'environment'>]?: NonNullable<LlmOpsConfig[K]> extends object ? Partial<NonNullable<LlmOpsConfig[K]>> : LlmOpsConfig[K];
 };
 
 /** What every preset serves: Mistral 7B Instruct v0.3 (bf16) from the artifacts bucket, with TGI on ml.g5.2xlarge. */
@@ -71,9 +89,12 @@ const SERVED_MODEL = {
 const COMMON = { projectName: 'LlmOps', network: { maxAzs: 2, internetEgress: false } } as const;
 
 /**
- * The presets. dev: one ml.g5.2xlarge serving Mistral 7B Instruct (bf16) with TGI, no scaling, destroyable.
- * staging: two instances, auto scaling to 4, canary deployments with rollback alarms, retained.
- * prod: like staging, scaling 2–8, a smaller canary and a longer bake, 20 % capture, one-year logs.
+ * The presets. dev: one ml.g5.2xlarge serving Mistral 7B Instruct (bf16) with TGI, no scaling, an Aurora pgvector
+ * store that pauses when idle, destroyable.
+ * staging: two instances, auto scaling to 4, canary deployments with rollback alarms, an OpenSearch Serverless
+ * store without standby replicas, retained.
+ * prod: like staging, scaling 2–8, a smaller canary and a longer bake, 20 % capture, standby replicas,
+ * one-year logs.
  * Every preset uses 2 AZs: an environment-agnostic stack cannot use more. Pin `account` and `region` and set
  * `network.maxAzs` to 3 for a production VPC over three AZs.
  */
@@ -82,6 +103,8 @@ export const PRESETS: Readonly<Record<EnvironmentName, LlmOpsConfig>> = {
     ...COMMON,
     environment: 'dev',
     endpoint: { ...SERVED_MODEL, instanceCount: 1, dataCaptureSamplingPercentage: 100 },
+    // Aurora that pauses when idle: the cheapest vector store to leave running in dev.
+    vectorStore: { kind: 'aurora-pgvector', dimension: 1024, distance: 'cosine', minCapacity: 0, maxCapacity: 2 },
     removalPolicy: 'destroy',
     logRetentionDays: 30,
   },
@@ -95,6 +118,7 @@ export const PRESETS: Readonly<Record<EnvironmentName, LlmOpsConfig>> = {
       deployment: { strategy: 'canary', sizePercent: 50, waitMinutes: 10 },
       dataCaptureSamplingPercentage: 100,
     },
+    vectorStore: { kind: 'opensearch-serverless', dimension: 1024, distance: 'cosine', standbyReplicas: false },
     removalPolicy: 'retain',
     logRetentionDays: 90,
   },
@@ -108,6 +132,7 @@ export const PRESETS: Readonly<Record<EnvironmentName, LlmOpsConfig>> = {
       deployment: { strategy: 'canary', sizePercent: 25, waitMinutes: 15 },
       dataCaptureSamplingPercentage: 20,
     },
+    vectorStore: { kind: 'opensearch-serverless', dimension: 1024, distance: 'cosine', standbyReplicas: true },
     removalPolicy: 'retain',
     logRetentionDays: 365,
   },
@@ -132,6 +157,7 @@ export function resolveConfig(environment: string, overrides: LlmOpsConfigOverri
     environment: preset.environment,
     network: { ...preset.network, ...overrides.network },
     endpoint: { ...preset.endpoint, ...overrides.endpoint },
+    vectorStore: mergeVectorStore(preset.vectorStore, overrides.vectorStore),
   };
   validateConfig(merged);
   return merged;
@@ -177,6 +203,7 @@ export function validateConfig(c: LlmOpsConfig): void {
   } else if (e.model.kind !== 'bucket') {
     v.fail('LLMOPS_CONFIG_MODEL_KIND', 'endpoint.model.kind', (e.model as { kind: unknown }).kind, "allowed: 'bucket' or 'huggingFaceHub'");
   }
+  if (c.vectorStore) validateVectorStore(v, c.vectorStore);
   const d = e.deployment;
   if (d) {
     v.check(['canary', 'linear', 'allAtOnce'].includes(d.strategy), 'LLMOPS_CONFIG_DEPLOYMENT', 'endpoint.deployment.strategy', d.strategy,
@@ -188,4 +215,28 @@ export function validateConfig(c: LlmOpsConfig): void {
     v.range('LLMOPS_CONFIG_DEPLOYMENT', 'endpoint.deployment.waitMinutes', d.waitMinutes, 0, 60, 'minutes');
   }
   v.throwIfInvalid();
+}
+
+/** Overrides merge over the preset's store, unless they switch its kind: then they replace it. */
+function mergeVectorStore(preset?: VectorStoreSettings, override?: Partial<VectorStoreSettings>): VectorStoreSettings | undefined {
+  if (!override) return preset;
+  if (!preset || (override.kind !== undefined && override.kind !== preset.kind)) return override as VectorStoreSettings;
+  return { ...preset, ...override };
+}
+
+function validateVectorStore(v: PropValidator, s: VectorStoreSettings): void {
+  const kinds = ['opensearch-serverless', 'aurora-pgvector'];
+  if (!kinds.includes(s.kind)) {
+    v.fail('LLMOPS_CONFIG_VECTOR_STORE', 'vectorStore.kind', s.kind, `allowed: ${kinds.map(k => `'${k}'`).join(' or ')}`);
+    return;
+  }
+  v.check(['cosine', 'euclidean', 'inner-product'].includes(s.distance), 'LLMOPS_CONFIG_VECTOR_STORE', 'vectorStore.distance', s.distance,
+    "allowed: 'cosine', 'euclidean' or 'inner-product'");
+  const aurora = s.kind === 'aurora-pgvector';
+  v.range('LLMOPS_CONFIG_VECTOR_STORE', 'vectorStore.dimension', s.dimension, 1, aurora ? 2000 : 16000,
+    aurora ? '(a pgvector HNSW index supports at most 2000)' : '');
+  const foreign: Array<keyof VectorStoreSettings> = aurora ? ['standbyReplicas'] : ['minCapacity', 'maxCapacity'];
+  for (const key of foreign) {
+    v.check(s[key] === undefined, 'LLMOPS_CONFIG_VECTOR_STORE', `vectorStore.${key}`, s[key], `applies only to ${aurora ? "'opensearch-serverless'" : "'aurora-pgvector'"}; remove it`);
+  }
 }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -7,7 +7,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { LlmOpsConfig, validateConfig } from './config';
 import {
-  DeploymentStrategy, EndpointDeploymentOptions, GpuInferenceEndpoint, GpuInstanceType, LlmOpsFoundation, ModelSource, ServingContainer,
+  AuroraPgVectorStore, DeploymentStrategy, EndpointDeploymentOptions, GpuInferenceEndpoint, GpuInstanceType, IVectorStore, LeastPrivilegeRole,
+  LlmOpsFoundation, ModelSource, OpenSearchServerlessVectorStore, ServingContainer, VectorDistance,
 } from '../constructs';
 
 /** Props of {@link LlmOpsStack}. */
@@ -32,10 +33,17 @@ export class LlmOpsStack extends Stack {
   public readonly alarmTopic?: sns.Topic;
   /** The alarms that roll a deployment back. */
   public readonly rollbackAlarms: cloudwatch.Alarm[] = [];
+  /** The vector store, if the environment has one. */
+  public readonly vectorStore?: IVectorStore;
+  /**
+   * The role of the RAG application (Lambda or ECS tasks): it may invoke the endpoint and read and write the
+   * vector store. The endpoint's own execution role gets no access to the store.
+   */
+  public readonly applicationRole: LeastPrivilegeRole;
 
   constructor(scope: Construct, id: string, props: LlmOpsStackProps) {
     super(scope, id, {
-      description: `cdk-llmops ${props.config.environment}: GPU inference endpoint on SageMaker in a private VPC`,
+      description: `cdk-llmops ${props.config.environment}: GPU inference endpoint on SageMaker and a vector store, in a private VPC`,
       ...props,
       env: props.env ?? (props.config.account ? { account: props.config.account, region: props.config.region } : undefined),
     });
@@ -71,6 +79,21 @@ export class LlmOpsStack extends Stack {
       removalPolicy,
     });
 
+    this.applicationRole = new LeastPrivilegeRole(this, 'ApplicationRole', {
+      assumedBy: new iam.CompositePrincipal(new iam.ServicePrincipal('lambda.amazonaws.com'), new iam.ServicePrincipal('ecs-tasks.amazonaws.com')),
+      description: `RAG application of ${this.stackName}: invokes the endpoint, reads and writes the vector store`,
+    });
+    this.endpoint.grantInvoke(this.applicationRole);
+    new CfnOutput(this, 'EndpointName', { value: this.endpoint.endpointName, description: 'SageMaker endpoint to invoke' });
+    new CfnOutput(this, 'ApplicationRoleArn', { value: this.applicationRole.roleArn, description: 'Role for the RAG application' });
+    if (c.vectorStore) {
+      this.vectorStore = this.createVectorStore(c.vectorStore, removalPolicy);
+      this.vectorStore.grantWrite(this.applicationRole);
+      for (const [name, value] of Object.entries(this.vectorStore.connectionEnvironment())) {
+        new CfnOutput(this, pascal(name), { value, description: `Environment variable ${name} for the application` });
+      }
+    }
+
     if (e.deployment) {
       this.alarmTopic = this.createAlarmTopic();
       for (const alarm of this.createRollbackAlarms(this.endpoint, this.alarmTopic)) {
@@ -78,6 +101,26 @@ export class LlmOpsStack extends Stack {
         this.rollbackAlarms.push(alarm);
       }
     }
+  }
+
+  private createVectorStore(s: NonNullable<LlmOpsConfig['vectorStore']>, removalPolicy: RemovalPolicy): IVectorStore {
+    const distance = { 'cosine': VectorDistance.COSINE, 'euclidean': VectorDistance.EUCLIDEAN, 'inner-product': VectorDistance.INNER_PRODUCT }[s.distance];
+    const shared = {
+      dimension: s.dimension,
+      distance,
+      vpc: this.foundation.vpc,
+      encryptionKey: this.foundation.encryptionKey,
+      logRetention: this.config.logRetentionDays as logs.RetentionDays,
+    };
+    if (s.kind === 'aurora-pgvector') {
+      return new AuroraPgVectorStore(this, 'VectorStore', {
+        ...shared,
+        minCapacity: s.minCapacity,
+        maxCapacity: s.maxCapacity,
+        removalPolicy: removalPolicy === RemovalPolicy.RETAIN ? RemovalPolicy.SNAPSHOT : removalPolicy,
+      });
+    }
+    return new OpenSearchServerlessVectorStore(this, 'VectorStore', { ...shared, standbyReplicas: s.standbyReplicas, removalPolicy });
   }
 
   private deploymentOptions(d: NonNullable<LlmOpsConfig['endpoint']['deployment']>): EndpointDeploymentOptions {
@@ -126,4 +169,9 @@ export class LlmOpsStack extends Stack {
     }
     return [errors, latency];
   }
+}
+
+/** `VECTOR_STORE_ENDPOINT` → `VectorStoreEndpoint`, for output IDs. */
+function pascal(name: string): string {
+  return name.toLowerCase().split('_').map(p => p.charAt(0).toUpperCase() + p.slice(1)).join('');
 }

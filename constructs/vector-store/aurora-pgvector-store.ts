@@ -15,7 +15,7 @@ import { LeastPrivilegeRole } from '../common/least-privilege-role';
 import { PropValidator } from '../common/validation';
 import { LlmOpsFoundation, selectPrivateSubnets } from '../foundation/llmops-foundation';
 import { allowCloudWatchLogs } from '../foundation/secure-defaults';
-import { RDS_IAM_CONNECT_ACTIONS } from '../permissions';
+import { RDS_DATA_ACTIONS, RDS_IAM_CONNECT_ACTIONS, SECRET_READ_ACTIONS } from '../permissions';
 
 /** Props of {@link AuroraPgVectorStore}. */
 export interface AuroraPgVectorStoreProps {
@@ -138,6 +138,8 @@ export class AuroraPgVectorStore extends Resource implements IVectorStore {
   public readonly connections: ec2.Connections;
   /** The foundation this store created for itself when no VPC or key was given. */
   public readonly foundation?: LlmOpsFoundation;
+  /** The customer managed key of storage, secret and logs. */
+  public readonly encryptionKey: kms.IKey;
 
   constructor(scope: Construct, id: string, props: AuroraPgVectorStoreProps) {
     super(scope, id);
@@ -184,6 +186,7 @@ export class AuroraPgVectorStore extends Resource implements IVectorStore {
       this.foundation = new LlmOpsFoundation(this, 'Foundation', { encryptionKey: props.encryptionKey, vpc: props.vpc, removalPolicy });
     }
     const key = props.encryptionKey ?? this.foundation!.encryptionKey;
+    this.encryptionKey = key;
     const vpc = props.vpc ?? this.foundation!.vpc;
     const vpcSubnets = props.vpcSubnets ?? selectPrivateSubnets(vpc, false);
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
@@ -291,7 +294,7 @@ export class AuroraPgVectorStore extends Resource implements IVectorStore {
       logRetention,
     });
     this.allowHttpsFrom(manager.securityGroup);
-    this.cluster.grantDataApiAccess(manager.role);
+    this.grantDataApiAccess(manager.role);
     const properties: PgVectorSchemaProperties = {
       ClusterArn: this.cluster.clusterArn,
       SecretArn: this.secret.secretArn,
@@ -331,7 +334,16 @@ export class AuroraPgVectorStore extends Resource implements IVectorStore {
    * Prefer grantRead/grantWrite for applications.
    */
   public grantDataApiAccess(grantee: iam.IGrantable): iam.Grant {
-    return this.cluster.grantDataApiAccess(grantee);
+    // Granted on the principal only (not through the key policy, as Secret.grantRead does), so that the key never
+    // references a role whose policy references the cluster: that would be a dependency cycle.
+    iam.Grant.addToPrincipal({ grantee, actions: SECRET_READ_ACTIONS, resourceArns: [this.secret.secretArn] });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kms:Decrypt'],
+      resourceArns: [this.encryptionKey.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+    });
+    return iam.Grant.addToPrincipal({ grantee, actions: RDS_DATA_ACTIONS, resourceArns: [this.cluster.clusterArn] });
   }
 
   public connectionEnvironment(): Record<string, string> {

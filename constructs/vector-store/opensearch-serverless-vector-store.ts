@@ -208,8 +208,7 @@ export class OpenSearchServerlessVectorStore extends Resource implements IVector
       description: `Vector store of ${this.node.path}`,
       standbyReplicas: (props.standbyReplicas ?? true) ? 'ENABLED' : 'DISABLED',
     });
-    this.cfnCollection.addDependency(encryption);
-    this.cfnCollection.addDependency(network);
+    this.cfnCollection.node.addDependency(encryption, network);
     this.cfnCollection.applyRemovalPolicy(removalPolicy);
     this.collectionArn = this.cfnCollection.attrArn;
     this.collectionId = this.cfnCollection.attrId;

@@ -303,3 +303,37 @@ describe('When a configuration has several problems', () => {
     expect(lines[7]).toBe('  - endpoint.deployment.waitMinutes 90 is out of range; allowed: an integer from 0 to 60 minutes [LLMOPS_CONFIG_DEPLOYMENT]');
   });
 });
+
+describe('When the vector store configuration is resolved and validated', () => {
+  test('dev pauses an Aurora pgvector store; staging and prod use OpenSearch Serverless, with standby replicas only in prod', () => {
+    expect(PRESETS.dev.vectorStore).toEqual({ kind: 'aurora-pgvector', dimension: 1024, distance: 'cosine', minCapacity: 0, maxCapacity: 2 });
+    expect(PRESETS.staging.vectorStore).toMatchObject({ kind: 'opensearch-serverless', standbyReplicas: false });
+    expect(PRESETS.prod.vectorStore).toMatchObject({ kind: 'opensearch-serverless', standbyReplicas: true });
+  });
+
+  test('an override of one field keeps the rest of the preset store', () => {
+    expect(resolveConfig('dev', { vectorStore: { dimension: 768 } }).vectorStore).toEqual({ ...PRESETS.dev.vectorStore, dimension: 768 });
+  });
+
+  test('an override that switches the kind replaces the preset store instead of merging foreign options', () => {
+    const c = resolveConfig('dev', { vectorStore: { kind: 'opensearch-serverless', dimension: 1536, distance: 'inner-product' } });
+    expect(c.vectorStore).toEqual({ kind: 'opensearch-serverless', dimension: 1536, distance: 'inner-product' });
+  });
+
+  test.each([
+    [{ kind: 'pinecone' }, "vectorStore.kind 'pinecone' allowed: 'opensearch-serverless' or 'aurora-pgvector'"],
+    [{ distance: 'manhattan' }, "vectorStore.distance 'manhattan' allowed: 'cosine', 'euclidean' or 'inner-product'"],
+    [{ dimension: 2001 }, 'vectorStore.dimension 2001 is out of range; allowed: an integer from 1 to 2000 (a pgvector HNSW index supports at most 2000)'],
+    [{ standbyReplicas: true }, "vectorStore.standbyReplicas true applies only to 'opensearch-serverless'; remove it"],
+  ])('a bad vector store setting %p fails with its message', (vectorStore, message) => {
+    const e = configError('dev', { vectorStore } as LlmOpsConfigOverrides);
+    expect(e.codes).toEqual(['LLMOPS_CONFIG_VECTOR_STORE']);
+    expect(e.message).toContain(`LlmOpsConfig (dev): ${message}`);
+  });
+
+  test('OpenSearch Serverless accepts up to 16000 dimensions but no Aurora capacity', () => {
+    expect(resolveConfig('prod', { vectorStore: { dimension: 16000 } }).vectorStore?.dimension).toBe(16000);
+    const e = configError('prod', { vectorStore: { minCapacity: 1 } });
+    expect(e.message).toContain("vectorStore.minCapacity 1 applies only to 'aurora-pgvector'; remove it");
+  });
+});

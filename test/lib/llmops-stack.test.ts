@@ -1,6 +1,7 @@
 import { App, CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { LlmOpsStack, resolveConfig } from '../../lib';
+import { CfnAccessPolicy } from 'aws-cdk-lib/aws-opensearchserverless';
+import { LlmOpsStack, OpenSearchServerlessVectorStore, resolveConfig } from '../../lib';
 
 const TAGGED_TYPES = ['AWS::KMS::Key', 'AWS::S3::Bucket', 'AWS::EC2::VPC', 'AWS::SageMaker::Model', 'AWS::SageMaker::EndpointConfig', 'AWS::SageMaker::Endpoint'];
 
@@ -170,22 +171,25 @@ describe.each([
   });
 
   test('the stateful resources keep their logical IDs, so a refactor cannot silently replace them', () => {
-    const stateful = ['AWS::KMS::Key', 'AWS::S3::Bucket', 'AWS::Logs::LogGroup'].flatMap(type => Object.keys(template.findResources(type)));
-    expect(stateful.sort()).toEqual([
+    const stateful = ['AWS::KMS::Key', 'AWS::S3::Bucket', 'AWS::OpenSearchServerless::Collection'].flatMap(type => Object.keys(template.findResources(type)));
+    const logGroups = Object.entries(template.findResources('AWS::Logs::LogGroup')).filter(([, r]) => r.DeletionPolicy === 'Retain').map(([logicalId]) => logicalId);
+    expect([...stateful, ...logGroups].sort()).toEqual([
       'EndpointLogGroup15F89CA5',
       'FoundationAccessLogsBucketEB228A1B',
       'FoundationArtifactsBucketC186E5B0',
       'FoundationDataCaptureBucket05EBB08F',
       'FoundationKeyCE5FC256',
+      'VectorStoreCollectionB78DBAF4',
     ]);
   });
 
-  test('the key, the buckets and the log group are retained', () => {
-    for (const type of ['AWS::KMS::Key', 'AWS::S3::Bucket', 'AWS::Logs::LogGroup']) {
+  test('the key, the buckets, the collection and the endpoint log group are retained', () => {
+    for (const type of ['AWS::KMS::Key', 'AWS::S3::Bucket', 'AWS::OpenSearchServerless::Collection']) {
       const resources = Object.values(template.findResources(type));
       expect(resources.length).toBeGreaterThan(0);
       for (const r of resources) expect(r.DeletionPolicy).toBe('Retain');
     }
+    template.hasResource('AWS::Logs::LogGroup', { Properties: { LogGroupName: `/aws/sagemaker/Endpoints/${stack.endpoint.endpointName}` }, DeletionPolicy: 'Retain' });
   });
 });
 
@@ -219,5 +223,48 @@ describe('When an LlmOpsStack serves a Hugging Face Hub model with internet egre
     template.resourceCountIs('AWS::S3::Bucket', 2);
     template.resourceCountIs('AWS::SageMaker::EndpointConfig', 1);
     expect(template.findResources('AWS::S3::Bucket', { Properties: { LoggingConfiguration: { LogFilePrefix: 'artifacts/' } } })).toEqual({});
+  });
+});
+
+describe('When an LlmOpsStack is built with a vector store', () => {
+  const dev = new LlmOpsStack(new App(), 'LlmOps-dev', { config: resolveConfig('dev') });
+  const devTemplate = Template.fromStack(dev);
+  const prod = new LlmOpsStack(new App(), 'LlmOps-prod', { config: resolveConfig('prod') });
+  const prodTemplate = Template.fromStack(prod);
+
+  test('dev gets an Aurora pgvector store that can pause, prod an OpenSearch Serverless collection with standby replicas', () => {
+    devTemplate.hasResourceProperties('AWS::RDS::DBCluster', { ServerlessV2ScalingConfiguration: { MinCapacity: 0, MaxCapacity: 2 } });
+    devTemplate.resourceCountIs('AWS::OpenSearchServerless::Collection', 0);
+    prodTemplate.hasResourceProperties('AWS::OpenSearchServerless::Collection', { Type: 'VECTORSEARCH', StandbyReplicas: 'ENABLED' });
+    prodTemplate.resourceCountIs('AWS::RDS::DBCluster', 0);
+  });
+
+  test('the store shares the foundation key and VPC', () => {
+    devTemplate.hasResourceProperties('AWS::RDS::DBCluster', { KmsKeyId: { 'Fn::GetAtt': [logicalId(dev, dev.foundation.encryptionKey.node.defaultChild), 'Arn'] } });
+    devTemplate.resourceCountIs('AWS::EC2::VPC', 1);
+    prodTemplate.resourceCountIs('AWS::EC2::VPC', 1);
+    prodTemplate.resourceCountIs('AWS::KMS::Key', 1);
+  });
+
+  test('the application role may write the store and invoke the endpoint; the endpoint role gets no store access', () => {
+    const access = (prod.vectorStore as OpenSearchServerlessVectorStore).node.findChild('DataAccessPolicy') as CfnAccessPolicy;
+    const policyText = JSON.stringify(prod.resolve(access.policy));
+    expect(policyText).toContain(logicalId(prod, prod.applicationRole.node.defaultChild));
+    expect(policyText).not.toContain(logicalId(prod, prod.endpoint.role.node.defaultChild));
+    devTemplate.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      Description: Match.stringLikeRegexp('ApplicationRole'),
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['sagemaker:InvokeEndpoint', 'sagemaker:InvokeEndpointWithResponseStream'] }), Match.objectLike({ Action: 'rds-db:connect' })]) },
+    });
+    const endpointPolicies = JSON.stringify(devTemplate.findResources('AWS::IAM::ManagedPolicy', { Properties: { Description: Match.stringLikeRegexp('Endpoint/ExecutionRole') } }));
+    expect(endpointPolicies).not.toMatch(/rds-db|rds-data|aoss/);
+  });
+
+  test('outputs give the endpoint, the application role and the store connection details', () => {
+    const outputs = devTemplate.toJSON().Outputs;
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining([
+      'EndpointName', 'ApplicationRoleArn', 'VectorStoreKind', 'VectorStoreHost', 'VectorStoreDatabase', 'VectorStoreTable', 'VectorStoreSecretArn', 'VectorStoreDimension',
+    ]));
+    expect(outputs.VectorStoreKind.Value).toBe('aurora-pgvector');
+    expect(Object.keys(prodTemplate.toJSON().Outputs)).toEqual(expect.arrayContaining(['VectorStoreEndpoint', 'VectorStoreIndex']));
   });
 });
