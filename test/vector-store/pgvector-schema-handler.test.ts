@@ -14,7 +14,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { CustomResourceEvent } from '../../constructs/common/handlers/cfn-response';
 import { PgVectorSchemaProperties } from '../../constructs/vector-store/handlers/contracts';
-import { createStatements, handler, isTransientDataApiError, parseProperties } from '../../constructs/vector-store/handlers/pgvector-schema';
+import { checkExistingIndex, createStatements, handler, isTransientDataApiError, parseProperties } from '../../constructs/vector-store/handlers/pgvector-schema';
 
 const CLUSTER_ARN = 'arn:aws:rds:us-east-1:123456789012:cluster:llmops-vectors';
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:llmops-vectors-admin-AbCdEf';
@@ -32,6 +32,7 @@ const CREATE_TABLE = 'CREATE TABLE IF NOT EXISTS "rag"."chunks" (id uuid PRIMARY
 const CREATE_INDEX = 'CREATE INDEX IF NOT EXISTS "chunks_embedding_hnsw" ON "rag"."chunks"'
   + ' USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)';
 const DROP_TABLE = 'DROP TABLE IF EXISTS "rag"."chunks"';
+const INSPECT_INDEX = "SELECT indexdef FROM pg_indexes WHERE schemaname = 'rag' AND indexname = 'chunks_embedding_hnsw'";
 const USERS = [
   `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'chunks_reader') THEN CREATE ROLE "chunks_reader" LOGIN; END IF; END $$`,
   `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'chunks_writer') THEN CREATE ROLE "chunks_writer" LOGIN; END IF; END $$`,
@@ -157,9 +158,9 @@ describe('creating the pgvector schema', () => {
     expect(response.Status).toBe('SUCCESS');
     expect(response.PhysicalResourceId).toBe(PHYSICAL_ID);
     expect(response.Data).toEqual({ Schema: 'rag', Table: 'chunks', QualifiedTable: 'rag.chunks', IndexName: 'chunks_embedding_hnsw', Dimension: '1024' });
-    expect(sqlSent()).toEqual([CREATE_EXTENSION, CREATE_SCHEMA, INSPECT, CREATE_TABLE, CREATE_INDEX, ...USERS]);
-    expect(sqlSent()[3]).toContain('embedding vector(1024) NOT NULL');
-    expect(sqlSent()[4]).toContain('USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)');
+    expect(sqlSent()).toEqual([CREATE_EXTENSION, CREATE_SCHEMA, INSPECT, INSPECT_INDEX, CREATE_TABLE, CREATE_INDEX, ...USERS]);
+    expect(sqlSent()[4]).toContain('embedding vector(1024) NOT NULL');
+    expect(sqlSent()[5]).toContain('USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)');
     for (const input of calls()) {
       expect(input).toEqual({ resourceArn: CLUSTER_ARN, secretArn: SECRET_ARN, database: 'llmops', sql: expect.any(String) });
     }
@@ -173,7 +174,7 @@ describe('creating the pgvector schema', () => {
     expect(response.Status).toBe('SUCCESS');
     expect(response.PhysicalResourceId).toBe(PHYSICAL_ID);
     const sent = sqlSent();
-    expect(sent).toEqual([CREATE_EXTENSION, CREATE_SCHEMA, INSPECT, CREATE_TABLE, CREATE_INDEX, ...USERS]);
+    expect(sent).toEqual([CREATE_EXTENSION, CREATE_SCHEMA, INSPECT, INSPECT_INDEX, CREATE_TABLE, CREATE_INDEX, ...USERS]);
     for (const sql of sent) {
       expect(sql).toMatch(/^(CREATE (EXTENSION|SCHEMA|TABLE|INDEX) IF NOT EXISTS |SELECT |DO \$\$ BEGIN IF NOT EXISTS |GRANT )/);
       expect(sql).not.toMatch(/^\s*(DROP|DELETE|TRUNCATE|ALTER)\b|\bDROP\b/i);
@@ -199,7 +200,7 @@ describe('creating the pgvector schema', () => {
 
     expect(response.Status).toBe('SUCCESS');
     // Two failed attempts at CREATE EXTENSION, then one successful call per statement.
-    expect(sqlSent()).toEqual([CREATE_EXTENSION, CREATE_EXTENSION, CREATE_EXTENSION, CREATE_SCHEMA, INSPECT, CREATE_TABLE, CREATE_INDEX, ...USERS]);
+    expect(sqlSent()).toEqual([CREATE_EXTENSION, CREATE_EXTENSION, CREATE_EXTENSION, CREATE_SCHEMA, INSPECT, INSPECT_INDEX, CREATE_TABLE, CREATE_INDEX, ...USERS]);
   });
 
   test('a communications link failure while the cluster scales from zero is retried too', async () => {
@@ -211,7 +212,7 @@ describe('creating the pgvector schema', () => {
     const response = await run('Create');
 
     expect(response.Status).toBe('SUCCESS');
-    expect(rds.commandCalls(ExecuteStatementCommand)).toHaveLength(7 + USERS.length);
+    expect(rds.commandCalls(ExecuteStatementCommand)).toHaveLength(8 + USERS.length);
   });
 
   test('a cluster that never finishes resuming fails after a bounded number of attempts with the last message', async () => {
@@ -238,7 +239,7 @@ describe('creating the pgvector schema', () => {
     expect(response.Status).toBe('FAILED');
     expect(response.Reason).toBe('creating table rag.chunks failed: ERROR: permission denied for schema rag');
     expect(response.PhysicalResourceId).toBe('failed-request-Create');
-    expect(sqlSent()).toEqual([CREATE_EXTENSION, CREATE_SCHEMA, INSPECT, CREATE_TABLE]);
+    expect(sqlSent()).toEqual([CREATE_EXTENSION, CREATE_SCHEMA, INSPECT, INSPECT_INDEX, CREATE_TABLE]);
   });
 
   test('a database error whose message mentions resuming is still not retried', async () => {
@@ -283,7 +284,7 @@ describe('creating the pgvector schema', () => {
     const response = await run('Create', { OperatorClass: operatorClass });
 
     expect(response.Status).toBe('SUCCESS');
-    expect(sqlSent()[4]).toBe(`CREATE INDEX IF NOT EXISTS "chunks_embedding_hnsw" ON "rag"."chunks" USING hnsw (embedding ${operatorClass}) WITH (m = 16, ef_construction = 64)`);
+    expect(sqlSent()[5]).toBe(`CREATE INDEX IF NOT EXISTS "chunks_embedding_hnsw" ON "rag"."chunks" USING hnsw (embedding ${operatorClass}) WITH (m = 16, ef_construction = 64)`);
   });
 });
 
@@ -383,5 +384,22 @@ describe('deleting the pgvector schema', () => {
     expect(response.Status).toBe('FAILED');
     expect(response.Reason).toContain('is not a valid identifier');
     expect(rds.commandCalls(ExecuteStatementCommand)).toHaveLength(0);
+  });
+});
+
+describe('When the HNSW index already exists', () => {
+  const spec = parseProperties({ ...PROPERTIES });
+
+  test('with the same settings, it is kept', () => {
+    expect(() => checkExistingIndex(spec, "CREATE INDEX chunks_embedding_hnsw ON rag.chunks USING hnsw (embedding vector_cosine_ops) WITH (m='16', ef_construction='64')")).not.toThrow();
+  });
+
+  test('with another operator class or other parameters, the deploy is refused instead of silently keeping the old index', () => {
+    expect(() => checkExistingIndex(spec, "CREATE INDEX chunks_embedding_hnsw ON rag.chunks USING hnsw (embedding vector_l2_ops) WITH (m='32', ef_construction='64')"))
+      .toThrow('the index rag.chunks_embedding_hnsw already exists with other settings (operator class vector_l2_ops → vector_cosine_ops, m 32 → 16); drop the index yourself to rebuild it, or use a new Table name (no data is dropped)');
+  });
+
+  test('an index without explicit parameters counts as pgvector defaults (m 16, ef_construction 64)', () => {
+    expect(() => checkExistingIndex(spec, 'CREATE INDEX chunks_embedding_hnsw ON rag.chunks USING hnsw (embedding vector_cosine_ops)')).not.toThrow();
   });
 });

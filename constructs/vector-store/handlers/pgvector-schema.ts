@@ -48,6 +48,8 @@ export interface CreateStatements {
   readonly prepare: readonly Statement[];
   /** Reads the existing table's embedding column: one row (table_exists, embedding_type, dimension). */
   readonly inspect: Statement;
+  /** Reads the definition of an existing HNSW index: one row (indexdef), or none. */
+  readonly inspectIndex: Statement;
   /** Table and index; run only when the existing table (if any) matches. */
   readonly create: readonly Statement[];
 }
@@ -195,6 +197,11 @@ export function createStatements(spec: PgVectorSchemaSpec): CreateStatements {
         + " LEFT JOIN pg_attribute AS a ON a.attrelid = c.rel AND a.attname = 'embedding' AND NOT a.attisdropped"
         + ' LEFT JOIN pg_type AS t ON t.oid = a.atttypid',
     },
+    inspectIndex: {
+      purpose: `reading the index ${spec.indexName}`,
+      // Validated identifiers only ([a-z0-9_]), so they are safe inside the string literals.
+      sql: `SELECT indexdef FROM pg_indexes WHERE schemaname = '${spec.schema}' AND indexname = '${spec.indexName}'`,
+    },
     create: [
       {
         purpose: `creating table ${name}`,
@@ -270,6 +277,27 @@ export function checkExistingTable(spec: PgVectorSchemaSpec, existing: ExistingT
 }
 
 /**
+ * Refuses an existing HNSW index whose operator class, m or ef_construction differ from the requested ones:
+ * `CREATE INDEX IF NOT EXISTS` would otherwise keep the old index silently.
+ */
+export function checkExistingIndex(spec: PgVectorSchemaSpec, indexdef: string | undefined): void {
+  if (!indexdef) return;
+  const opclass = /USING hnsw \(embedding (\w+)\)/.exec(indexdef)?.[1];
+  const m = /\bm\s*=\s*'?(\d+)'?/.exec(indexdef)?.[1];
+  const ef = /\bef_construction\s*=\s*'?(\d+)'?/.exec(indexdef)?.[1];
+  const found = { operatorClass: opclass, m: m === undefined ? 16 : Number(m), efConstruction: ef === undefined ? 64 : Number(ef) };
+  const changed = [
+    found.operatorClass !== spec.operatorClass ? `operator class ${found.operatorClass} → ${spec.operatorClass}` : undefined,
+    found.m !== spec.m ? `m ${found.m} → ${spec.m}` : undefined,
+    found.efConstruction !== spec.efConstruction ? `ef_construction ${found.efConstruction} → ${spec.efConstruction}` : undefined,
+  ].filter((x): x is string => x !== undefined);
+  if (changed.length > 0) {
+    throw new PermanentError(`the index ${spec.schema}.${spec.indexName} already exists with other settings (${changed.join(', ')}); `
+      + 'drop the index yourself to rebuild it, or use a new Table name (no data is dropped)');
+  }
+}
+
+/**
  * True for the errors the Data API returns while an auto-paused (or scaled-to-zero) cluster resumes, or while the
  * writer is briefly unreachable. SQL errors (`ERROR: ...`) are never retried.
  */
@@ -324,6 +352,8 @@ async function createOrUpdate(event: CustomResourceEvent, deadline: number): Pro
   for (const statement of statements.prepare) await execute(spec, statement, deadline);
   const inspected = await execute(spec, statements.inspect, deadline);
   checkExistingTable(spec, parseExistingTable(inspected.records));
+  const index = await execute(spec, statements.inspectIndex, deadline);
+  checkExistingIndex(spec, index.records?.[0]?.[0]?.stringValue);
   for (const statement of statements.create) await execute(spec, statement, deadline);
   return {
     physicalResourceId: physicalIdOf(spec),
