@@ -28,7 +28,7 @@ export interface AuroraPgVectorStoreProps {
   readonly distance?: VectorDistance;
   /**
    * HNSW parameters.
-   * @default - m 16, efConstruction 64 (pgvector's defaults)
+   * @default - m 16, efConstruction 64 (pgvector's defaults; at least 2 × m when only m is given)
    */
   readonly hnsw?: HnswOptions;
   /**
@@ -149,7 +149,7 @@ export class AuroraPgVectorStore extends Resource implements IVectorStore {
     this.schemaName = props.schemaName ?? 'rag';
     this.tableName = props.tableName ?? 'chunks';
     const m = props.hnsw?.m ?? 16;
-    const efConstruction = props.hnsw?.efConstruction ?? 64;
+    const efConstruction = props.hnsw?.efConstruction ?? (Token.isUnresolved(m) ? 64 : Math.max(64, 2 * m));
     const minCapacity = props.minCapacity ?? 0.5;
     const maxCapacity = props.maxCapacity ?? 4;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.SNAPSHOT;
@@ -183,7 +183,12 @@ export class AuroraPgVectorStore extends Resource implements IVectorStore {
     v.throwIfInvalid();
 
     if (!props.vpc || !props.encryptionKey) {
-      this.foundation = new LlmOpsFoundation(this, 'Foundation', { encryptionKey: props.encryptionKey, vpc: props.vpc, removalPolicy });
+      // SNAPSHOT applies to the cluster; the key that encrypts its final snapshot (and the log buckets) are retained.
+      this.foundation = new LlmOpsFoundation(this, 'Foundation', {
+        encryptionKey: props.encryptionKey,
+        vpc: props.vpc,
+        removalPolicy: removalPolicy === RemovalPolicy.SNAPSHOT ? RemovalPolicy.RETAIN : removalPolicy,
+      });
     }
     const key = props.encryptionKey ?? this.foundation!.encryptionKey;
     this.encryptionKey = key;

@@ -62,7 +62,8 @@ export interface OpenSearchServerlessVectorStoreProps {
   readonly vpcSubnets?: ec2.SubnetSelection;
   /**
    * Allow access from the internet (still signed and subject to the data access policy) instead of only through
-   * the VPC endpoint. Cannot be combined with `vpc` or `vpcSubnets`.
+   * the VPC endpoint. Cannot be combined with `vpc` or `vpcSubnets`: the store then creates its own VPC with a NAT
+   * gateway, through which the index manager reaches the public endpoint.
    * @default false
    */
   readonly allowPublicAccess?: boolean;
@@ -163,11 +164,14 @@ export class OpenSearchServerlessVectorStore extends Resource implements IVector
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     if (!props.vpc || !props.encryptionKey) {
-      this.foundation = new LlmOpsFoundation(this, 'Foundation', { encryptionKey: props.encryptionKey, vpc: props.vpc, removalPolicy });
+      // With public access the index manager reaches the public collection endpoint through a NAT gateway.
+      this.foundation = new LlmOpsFoundation(this, 'Foundation', {
+        encryptionKey: props.encryptionKey, vpc: props.vpc, removalPolicy, internetEgress: props.vpc ? undefined : publicAccess,
+      });
     }
     const key = props.encryptionKey ?? this.foundation!.encryptionKey;
     const vpc = props.vpc ?? this.foundation!.vpc;
-    const subnets = props.vpcSubnets ?? selectPrivateSubnets(vpc, false);
+    const subnets = props.vpcSubnets ?? selectPrivateSubnets(vpc, publicAccess);
     const stack = Stack.of(this);
 
     // Policies first: a collection can only be created once an encryption policy covers its name.

@@ -18,6 +18,7 @@ describe('When vector stores of every shape are checked against AwsSolutions, HI
     dimension: 384, distance: VectorDistance.INNER_PRODUCT, standbyReplicas: false, removalPolicy: RemovalPolicy.DESTROY,
     vpc: foundation.vpc, encryptionKey: foundation.encryptionKey,
   });
+  new OpenSearchServerlessVectorStore(stack, 'PublicSearch', { dimension: 256, allowPublicAccess: true });
   const pg = new AuroraPgVectorStore(stack, 'Pg', { dimension: 1024 });
   pg.grantWrite(app1);
   new AuroraPgVectorStore(stack, 'DevPg', { dimension: 768, minCapacity: 0, removalPolicy: RemovalPolicy.DESTROY, vpc: foundation.vpc, encryptionKey: foundation.encryptionKey });
