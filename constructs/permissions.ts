@@ -88,7 +88,7 @@ export const AOSS_API_ACTIONS = ['aoss:APIAccessAll'];
 export const AOSS_INDEX_READ_PERMISSIONS = ['aoss:DescribeIndex', 'aoss:ReadDocument'];
 
 /** Data access policy permissions of OpenSearch Serverless index writers. */
-export const AOSS_INDEX_WRITE_PERMISSIONS = ['aoss:DescribeIndex', 'aoss:ReadDocument', 'aoss:WriteDocument', 'aoss:UpdateIndex'];
+export const AOSS_INDEX_WRITE_PERMISSIONS = ['aoss:DescribeIndex', 'aoss:ReadDocument', 'aoss:WriteDocument'];
 
 /** Data access policy permissions of the index manager (the custom resource that creates the index). */
 export const AOSS_INDEX_MANAGE_PERMISSIONS = ['aoss:CreateIndex', 'aoss:DeleteIndex', 'aoss:DescribeIndex', 'aoss:UpdateIndex'];

@@ -233,6 +233,7 @@ function validateVectorStore(v: PropValidator, s: VectorStoreSettings): void {
   v.check(['cosine', 'euclidean', 'inner-product'].includes(s.distance), 'LLMOPS_CONFIG_VECTOR_STORE', 'vectorStore.distance', s.distance,
     "allowed: 'cosine', 'euclidean' or 'inner-product'");
   const aurora = s.kind === 'aurora-pgvector';
+  v.check(s.dimension !== undefined, 'LLMOPS_CONFIG_VECTOR_STORE', 'vectorStore.dimension', s.dimension, 'is required: the dimension of your embedding model');
   v.range('LLMOPS_CONFIG_VECTOR_STORE', 'vectorStore.dimension', s.dimension, 1, aurora ? 2000 : 16000,
     aurora ? '(a pgvector HNSW index supports at most 2000)' : '');
   const foreign: Array<keyof VectorStoreSettings> = aurora ? ['standbyReplicas'] : ['minCapacity', 'maxCapacity'];

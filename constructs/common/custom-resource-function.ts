@@ -1,4 +1,4 @@
-import { CustomResource, Duration, Names, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Annotations, CustomResource, Duration, Names, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -30,8 +30,8 @@ export interface CustomResourceFunctionProps {
 
 /**
  * A Lambda function that serves CloudFormation custom resources: a pre-bundled TypeScript handler (no Docker),
- * in private subnets, with its own least-privilege role (no AWS managed policy), an encrypted log group with
- * retention, and reserved concurrency.
+ * in private subnets, with its own least-privilege role (no AWS managed policy) and an encrypted log group with
+ * retention.
  */
 export class CustomResourceFunction extends Construct {
   /** The function. */
@@ -41,8 +41,11 @@ export class CustomResourceFunction extends Construct {
   /** Its security group (no inbound rules; outbound HTTPS). */
   public readonly securityGroup: ec2.SecurityGroup;
 
+  private readonly vpc: ec2.IVpc;
+
   constructor(scope: Construct, id: string, props: CustomResourceFunctionProps) {
     super(scope, id);
+    this.vpc = props.vpc;
     this.role = new LeastPrivilegeRole(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Custom resource handler of ${scope.node.path}`,
@@ -54,7 +57,7 @@ export class CustomResourceFunction extends Construct {
     });
     this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs through VPC endpoints');
 
-    allowCloudWatchLogs(props.encryptionKey, '/aws/lambda/');
+    if (!allowCloudWatchLogs(props.encryptionKey, '/aws/lambda/')) warnImportedKey(this, props.encryptionKey, '/aws/lambda/');
     const logGroup = new logs.LogGroup(this, 'LogGroup', {
       // Named under /aws/lambda/ so that the key policy statement for CloudWatch Logs covers it.
       logGroupName: `/aws/lambda/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}`,
@@ -78,26 +81,41 @@ export class CustomResourceFunction extends Construct {
       securityGroups: [this.securityGroup],
       logGroup,
       environmentEncryption: props.encryptionKey,
-      reservedConcurrentExecutions: 5,
       environment: { NODE_OPTIONS: '--enable-source-maps' },
     });
     // The function must be able to write logs before CloudFormation invokes it.
     this.function.node.addDependency(this.role);
 
     const reason = 'CloudFormation invokes this custom-resource handler and waits for its answer; the handler always answers (failures reach the stack events), so a dead-letter queue would only ever hold events CloudFormation already reported';
+    const concurrencyReason = 'CloudFormation invokes this handler once per resource operation; reserving concurrency would fail CreateFunction in accounts at the 10-execution minimum';
     Validations.of(this.function).acknowledge(
       { id: 'HIPAA.Security-LambdaDLQ', reason },
       { id: 'NIST.800.53.R5-LambdaDLQ', reason },
+      { id: 'HIPAA.Security-LambdaConcurrency', reason: concurrencyReason },
+      { id: 'NIST.800.53.R5-LambdaConcurrency', reason: concurrencyReason },
     );
   }
 
-  /** Adds a custom resource served by this function. */
+  /**
+   * Adds a custom resource served by this function. It depends on the function's network (VPC, security groups),
+   * so that on stack deletion the handler can still reach its APIs and answer CloudFormation; CloudFormation waits
+   * at most 15 minutes for an answer.
+   */
   public addResource(id: string, scope: Construct, resourceType: string, properties: Record<string, unknown>, removalPolicy: RemovalPolicy): CustomResource {
-    return new CustomResource(scope, id, {
+    const resource = new CustomResource(scope, id, {
       serviceToken: this.function.functionArn,
       resourceType,
       properties,
       removalPolicy,
+      serviceTimeout: Duration.minutes(15),
     });
+    resource.node.addDependency(this.vpc, this.securityGroup);
+    return resource;
   }
+}
+
+/** Warns that an imported key's policy must let CloudWatch Logs use it (the construct cannot change it). */
+export function warnImportedKey(scope: Construct, key: kms.IKey, logGroupPrefix: string): void {
+  Annotations.of(scope).addWarningV2('cdk-llmops:KeyPolicyForLogs',
+    `The key ${key.node.path} is imported, so its policy cannot be changed here: allow logs.<region>.amazonaws.com to use it for ${logGroupPrefix}* log groups, or the log groups fail to create`);
 }

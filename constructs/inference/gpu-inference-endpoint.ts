@@ -1,4 +1,4 @@
-import { Annotations, Duration, Lazy, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Lazy, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -17,6 +17,7 @@ import { ModelSource, ModelSourceKind } from './model-source';
 import { ServingContainer } from './serving-container';
 import { CaptureMode, InferenceAmiVersion, RoutingStrategy } from './variant-settings';
 import { acknowledgeWildcardResource } from '../common/compliance';
+import { warnImportedKey } from '../common/custom-resource-function';
 import { LeastPrivilegeRole } from '../common/least-privilege-role';
 import { PropValidator } from '../common/validation';
 import { allowCloudWatchLogs } from '../foundation/secure-defaults';
@@ -682,10 +683,7 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
 
   private createLogGroup(role: iam.IRole, retention: logs.RetentionDays, removalPolicy: RemovalPolicy): logs.LogGroup {
     const prefix = '/aws/sagemaker/Endpoints/';
-    if (!allowCloudWatchLogs(this.encryptionKey, prefix)) {
-      Annotations.of(this).addWarningV2('cdk-llmops:KeyPolicyForLogs',
-        `The key ${this.encryptionKey.node.path} is imported, so its policy cannot be changed here: allow logs.<region>.amazonaws.com to use it for ${prefix}* log groups, or the log group fails to create`);
-    }
+    if (!allowCloudWatchLogs(this.encryptionKey, prefix)) warnImportedKey(this, this.encryptionKey, prefix);
     const logGroup = new logs.LogGroup(this, 'LogGroup', {
       logGroupName: `${prefix}${this.endpointName}`,
       encryptionKey: this.encryptionKey,

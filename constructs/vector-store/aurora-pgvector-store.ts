@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { PG_IDENTIFIER, PgVectorSchemaProperties } from './handlers/contracts';
 import { HnswOptions, IVectorStore, VectorDistance } from './vector-store';
 import { acknowledgeWildcardResource } from '../common/compliance';
-import { CustomResourceFunction } from '../common/custom-resource-function';
+import { CustomResourceFunction, warnImportedKey } from '../common/custom-resource-function';
 import { LeastPrivilegeRole } from '../common/least-privilege-role';
 import { PropValidator } from '../common/validation';
 import { LlmOpsFoundation, selectPrivateSubnets } from '../foundation/llmops-foundation';
@@ -162,6 +162,14 @@ export class AuroraPgVectorStore extends Resource implements IVectorStore {
       v.check(PG_IDENTIFIER.test(value), 'LLMOPS_PG_IDENTIFIER', prop, value,
         "is not an identifier this library accepts; allowed: 1-63 lower-case letters, digits and '_', not starting with a digit");
     }
+    if (!Token.isUnresolved(this.databaseName) && PG_IDENTIFIER.test(this.databaseName)) {
+      v.check(/^[a-z]/.test(this.databaseName), 'LLMOPS_PG_IDENTIFIER', 'databaseName', this.databaseName, 'must start with a letter (an RDS DatabaseName rule)');
+    }
+    for (const [prop, value] of [['schemaName', this.schemaName], ['tableName', this.tableName]] as const) {
+      if (!Token.isUnresolved(value) && PG_IDENTIFIER.test(value)) {
+        v.check(!value.startsWith('pg_'), 'LLMOPS_PG_IDENTIFIER', prop, value, "must not start with 'pg_', which PostgreSQL reserves for system objects");
+      }
+    }
     if (!Token.isUnresolved(this.tableName) && PG_IDENTIFIER.test(this.tableName)) {
       v.check(`${this.tableName}_embedding_hnsw`.length <= 63 && `${this.tableName}_writer`.length <= 63, 'LLMOPS_PG_IDENTIFIER', 'tableName', this.tableName,
         'is too long: the index name <table>_embedding_hnsw must fit in 63 characters (use at most 48)');
@@ -205,7 +213,7 @@ export class AuroraPgVectorStore extends Resource implements IVectorStore {
 
     // The PostgreSQL log export goes to a log group we own: encrypted, with retention, no LogRetention Lambda.
     const clusterIdentifier = Names.uniqueResourceName(this, { maxLength: 63, separator: '-' }).toLowerCase().replace(/[^a-z0-9-]/g, '').replace(/^[^a-z]+/, 'c');
-    allowCloudWatchLogs(key, '/aws/rds/cluster/');
+    if (!allowCloudWatchLogs(key, '/aws/rds/cluster/')) warnImportedKey(this, key, '/aws/rds/cluster/');
     const logGroup = new logs.LogGroup(this, 'PostgresqlLogs', {
       logGroupName: `/aws/rds/cluster/${clusterIdentifier}/postgresql`,
       encryptionKey: key,
@@ -261,22 +269,29 @@ export class AuroraPgVectorStore extends Resource implements IVectorStore {
       { id: 'NIST.800.53.R5-RDSInBackupPlan', reason: backupReason },
     );
 
+    const endpoints: Construct[] = [];
     if (props.createVpcEndpoints ?? true) {
       const endpointSg = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
         vpc, allowAllOutbound: false, description: `RDS Data API and Secrets Manager endpoints of ${this.node.path}`,
       });
       for (const [endpointId, service] of [['RdsDataEndpoint', ec2.InterfaceVpcEndpointAwsService.RDS_DATA], ['SecretsManagerEndpoint', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER]] as const) {
-        new ec2.InterfaceVpcEndpoint(this, endpointId, { vpc, service, subnets: vpcSubnets, securityGroups: [endpointSg], open: false, privateDnsEnabled: true });
+        endpoints.push(new ec2.InterfaceVpcEndpoint(this, endpointId, { vpc, service, subnets: vpcSubnets, securityGroups: [endpointSg], open: false, privateDnsEnabled: true }));
       }
       this.endpointsSecurityGroup = endpointSg;
+      endpoints.push(endpointSg);
     }
 
     // Rotation every 30 days, by the AWS-published rotation function in the same subnets.
     const rotationSg = new ec2.SecurityGroup(this, 'RotationSecurityGroup', {
       vpc, allowAllOutbound: false, description: `Secret rotation of ${this.node.path}: no inbound; PostgreSQL and HTTPS out`,
     });
-    this.cluster.addRotationSingleUser({ automaticallyAfter: props.secretRotation ?? Duration.days(30), vpcSubnets, securityGroup: rotationSg });
+    // No rotation at creation: it would race the schema manager, which signs in with the same secret.
+    this.cluster.addRotationSingleUser({
+      automaticallyAfter: props.secretRotation ?? Duration.days(30), vpcSubnets, securityGroup: rotationSg, rotateImmediatelyOnUpdate: false,
+    });
     this.allowHttpsFrom(rotationSg);
+    // Also when the VPC brings its own Secrets Manager endpoint (createVpcEndpoints: false).
+    rotationSg.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to Secrets Manager (a VPC endpoint)');
     // The rotation's ingress rule (added by aws-cdk-lib) carries the cluster port as a token that cdk-nag cannot read.
     const portReason = `the source is the secret rotation's security group (no CIDR) and the port is the cluster's ${AURORA_PGVECTOR_PORT}, rendered as a token`;
     for (const rule of securityGroup.node.children.filter(c => c.node.id.startsWith('from '))) {
@@ -313,7 +328,8 @@ export class AuroraPgVectorStore extends Resource implements IVectorStore {
       RetainOnDelete: String(protectData),
     };
     const schema = manager.addResource('Schema', this, 'Custom::LlmOpsPgVectorSchema', { ...properties }, protectData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
-    schema.node.addDependency(this.cluster);
+    // The Data API endpoint must outlive the schema resource, whose Delete may drop the table through it.
+    schema.node.addDependency(this.cluster, ...endpoints);
   }
 
   private endpointsSecurityGroup?: ec2.SecurityGroup;

@@ -213,7 +213,8 @@ export class OpenSearchServerlessVectorStore extends Resource implements IVector
       standbyReplicas: (props.standbyReplicas ?? true) ? 'ENABLED' : 'DISABLED',
     });
     this.cfnCollection.node.addDependency(encryption, network);
-    this.cfnCollection.applyRemovalPolicy(removalPolicy);
+    // A retained collection keeps the policies and the endpoint it is reached through.
+    for (const resource of [this.cfnCollection, encryption, network, this.vpcEndpoint]) resource?.applyRemovalPolicy(removalPolicy);
     this.collectionArn = this.cfnCollection.attrArn;
     this.collectionId = this.cfnCollection.attrId;
     this.collectionEndpoint = this.cfnCollection.attrCollectionEndpoint;
@@ -253,7 +254,8 @@ export class OpenSearchServerlessVectorStore extends Resource implements IVector
       RetainOnDelete: String(removalPolicy !== RemovalPolicy.DESTROY),
     };
     const index = manager.addResource('Index', this, 'Custom::LlmOpsOpenSearchIndex', { ...properties }, removalPolicy);
-    index.node.addDependency(access, network, this.cfnCollection);
+    access.applyRemovalPolicy(removalPolicy);
+    index.node.addDependency(access, network, this.cfnCollection, endpointSg);
     if (this.vpcEndpoint) index.node.addDependency(this.vpcEndpoint);
   }
 

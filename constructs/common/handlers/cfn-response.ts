@@ -41,6 +41,9 @@ export class PermanentError extends Error {
 /** How long before the Lambda deadline the handler stops working and reports a failure. */
 export const RESPONSE_SAFETY_MS = 15_000;
 
+/** How long the upload of the response may take. */
+export const RESPONSE_UPLOAD_TIMEOUT_MS = 10_000;
+
 /** Sends the response document to CloudFormation's pre-signed URL (http allowed for local tests). */
 export async function sendResponse(event: CustomResourceEvent, status: 'SUCCESS' | 'FAILED', result: CustomResourceResult, reason?: string): Promise<void> {
   const body = JSON.stringify({
@@ -63,6 +66,8 @@ export async function sendResponse(event: CustomResourceEvent, status: 'SUCCESS'
       res.resume();
       res.on('end', () => ((res.statusCode ?? 500) < 300 ? resolve() : reject(new Error(`response upload returned HTTP ${res.statusCode}`))));
     });
+    // Never wait forever on the upload: a stuck PUT would leave CloudFormation waiting for its own timeout.
+    req.setTimeout(RESPONSE_UPLOAD_TIMEOUT_MS, () => req.destroy(new Error(`response upload timed out after ${RESPONSE_UPLOAD_TIMEOUT_MS} ms`)));
     req.on('error', reject);
     req.end(body);
   });
