@@ -19,3 +19,7 @@ export * from './common/custom-resource-function';
 export * from './vector-store/vector-store';
 export * from './vector-store/opensearch-serverless-vector-store';
 export * from './vector-store/aurora-pgvector-store';
+export * from './fine-tuning/training-image';
+export * from './fine-tuning/pipeline-definition';
+export * from './fine-tuning/fine-tuning-pipeline';
+export * from './fine-tuning/model-promotion';

@@ -101,3 +101,18 @@ export const RDS_IAM_CONNECT_ACTIONS = ['rds-db:connect'];
 
 /** Read one Secrets Manager secret (resource: the secret ARN). */
 export const SECRET_READ_ACTIONS = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'];
+
+/** Run and watch training jobs from Step Functions (resource: `training-job/<prefix>*`). */
+export const SAGEMAKER_TRAINING_JOB_ACTIONS = ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob', 'sagemaker:AddTags'];
+
+/**
+ * The EventBridge rule that Step Functions manages for `createTrainingJob.sync`
+ * (resource: `rule/StepFunctionsGetEventsForSageMakerTrainingJobsRule`).
+ */
+export const STATES_SYNC_RULE_ACTIONS = ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'];
+
+/** Register a model package version (resource: `model-package/<group>/*`). */
+export const SAGEMAKER_REGISTER_ACTIONS = ['sagemaker:CreateModelPackage'];
+
+/** Let SageMaker run as a role (conditioned on iam:PassedToService = sagemaker.amazonaws.com). */
+export const PASS_ROLE_ACTIONS = ['iam:PassRole'];

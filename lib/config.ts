@@ -50,6 +50,26 @@ export interface VectorStoreSettings {
   readonly maxCapacity?: number;
 }
 
+/** The fine-tuning pipeline of the stack, which promotes approved models to its endpoint. */
+export interface FineTuningSettings {
+  /** A SageMaker GPU training instance type, e.g. `ml.g5.2xlarge`. */
+  readonly instanceType: string;
+  /** Number of training instances. */
+  readonly instanceCount: number;
+  /** Managed spot training (with checkpoints). */
+  readonly spot: boolean;
+  /** Longest training run, in hours. */
+  readonly maxRuntimeHours: number;
+  /** The evaluation gate. */
+  readonly evaluation: { readonly metric: string; readonly threshold: number; readonly comparison: 'lt' | 'lte' | 'gt' | 'gte' };
+  /** `automatic` registers packages as Approved, which promotes them at once (dev); `manual` waits for a person. */
+  readonly approval: 'manual' | 'automatic';
+  /** Retrain on this EventBridge schedule expression, e.g. `rate(7 days)`. */
+  readonly schedule?: string;
+  /** Retrain when new objects arrive under `train/` of the datasets bucket. */
+  readonly onNewData: boolean;
+}
+
 /** The typed configuration of one LLMOps environment. */
 export interface LlmOpsConfig {
   /** The environment this configuration is for. */
@@ -66,6 +86,8 @@ export interface LlmOpsConfig {
   readonly endpoint: EndpointSettings;
   /** The vector store; leave out for a stack without one. */
   readonly vectorStore?: VectorStoreSettings;
+  /** The fine-tuning pipeline; leave out for a stack without one. */
+  readonly fineTuning?: FineTuningSettings;
   /** Keep (`retain`) or delete (`destroy`) keys, buckets and logs when they leave the stack. */
   readonly removalPolicy: 'retain' | 'destroy';
   /** Retention of log groups, in days (a value CloudWatch Logs accepts). */
@@ -83,6 +105,12 @@ const SERVED_MODEL = {
   container: 'tgi',
   instanceType: 'ml.g5.2xlarge',
   modelSize: { parametersBillions: 7.25, bytesPerParameter: 2 },
+} as const;
+
+/** Fine-tuning on one spot ml.g5.2xlarge, gated on the evaluation loss. */
+const FINE_TUNING = {
+  instanceType: 'ml.g5.2xlarge', instanceCount: 1, spot: true, maxRuntimeHours: 24,
+  evaluation: { metric: 'eval_loss', threshold: 1.5, comparison: 'lt' },
 } as const;
 
 /** What every preset shares besides its environment. */
@@ -105,6 +133,7 @@ export const PRESETS: Readonly<Record<EnvironmentName, LlmOpsConfig>> = {
     endpoint: { ...SERVED_MODEL, instanceCount: 1, dataCaptureSamplingPercentage: 100 },
     // Aurora that pauses when idle: the cheapest vector store to leave running in dev.
     vectorStore: { kind: 'aurora-pgvector', dimension: 1024, distance: 'cosine', minCapacity: 0, maxCapacity: 2 },
+    fineTuning: { ...FINE_TUNING, approval: 'automatic', onNewData: true },
     removalPolicy: 'destroy',
     logRetentionDays: 30,
   },
@@ -119,6 +148,7 @@ export const PRESETS: Readonly<Record<EnvironmentName, LlmOpsConfig>> = {
       dataCaptureSamplingPercentage: 100,
     },
     vectorStore: { kind: 'opensearch-serverless', dimension: 1024, distance: 'cosine', standbyReplicas: false },
+    fineTuning: { ...FINE_TUNING, approval: 'manual', onNewData: true },
     removalPolicy: 'retain',
     logRetentionDays: 90,
   },
@@ -133,6 +163,7 @@ export const PRESETS: Readonly<Record<EnvironmentName, LlmOpsConfig>> = {
       dataCaptureSamplingPercentage: 20,
     },
     vectorStore: { kind: 'opensearch-serverless', dimension: 1024, distance: 'cosine', standbyReplicas: true },
+    fineTuning: { ...FINE_TUNING, approval: 'manual', onNewData: false, schedule: 'rate(7 days)' },
     removalPolicy: 'retain',
     logRetentionDays: 365,
   },
@@ -158,6 +189,7 @@ export function resolveConfig(environment: string, overrides: LlmOpsConfigOverri
     network: { ...preset.network, ...overrides.network },
     endpoint: { ...preset.endpoint, ...overrides.endpoint },
     vectorStore: mergeVectorStore(preset.vectorStore, overrides.vectorStore),
+    fineTuning: overrides.fineTuning ? { ...preset.fineTuning, ...overrides.fineTuning } as FineTuningSettings : preset.fineTuning,
   };
   validateConfig(merged);
   return merged;
@@ -204,6 +236,7 @@ export function validateConfig(c: LlmOpsConfig): void {
     v.fail('LLMOPS_CONFIG_MODEL_KIND', 'endpoint.model.kind', (e.model as { kind: unknown }).kind, "allowed: 'bucket' or 'huggingFaceHub'");
   }
   if (c.vectorStore) validateVectorStore(v, c.vectorStore);
+  if (c.fineTuning) validateFineTuning(v, c.fineTuning);
   const d = e.deployment;
   if (d) {
     v.check(['canary', 'linear', 'allAtOnce'].includes(d.strategy), 'LLMOPS_CONFIG_DEPLOYMENT', 'endpoint.deployment.strategy', d.strategy,
@@ -239,5 +272,22 @@ function validateVectorStore(v: PropValidator, s: VectorStoreSettings): void {
   const foreign: Array<keyof VectorStoreSettings> = aurora ? ['standbyReplicas'] : ['minCapacity', 'maxCapacity'];
   for (const key of foreign) {
     v.check(s[key] === undefined, 'LLMOPS_CONFIG_VECTOR_STORE', `vectorStore.${key}`, s[key], `applies only to ${aurora ? "'opensearch-serverless'" : "'aurora-pgvector'"}; remove it`);
+  }
+}
+
+function validateFineTuning(v: PropValidator, f: FineTuningSettings): void {
+  try {
+    GpuInstanceType.ofTraining(f.instanceType);
+  } catch (err) {
+    if (!LlmOpsValidationError.isLlmOpsValidationError(err)) throw err;
+    for (const p of err.problems) v.fail(p.code, `fineTuning.${p.prop}`, f.instanceType, p.allowed);
+  }
+  v.range('LLMOPS_CONFIG_FINE_TUNING', 'fineTuning.maxRuntimeHours', f.maxRuntimeHours, 1, 672, 'hours (28 days)');
+  v.check(['lt', 'lte', 'gt', 'gte'].includes(f.evaluation?.comparison), 'LLMOPS_CONFIG_FINE_TUNING', 'fineTuning.evaluation.comparison',
+    f.evaluation?.comparison, "allowed: 'lt', 'lte', 'gt' or 'gte'");
+  v.check(['manual', 'automatic'].includes(f.approval), 'LLMOPS_CONFIG_FINE_TUNING', 'fineTuning.approval', f.approval, "allowed: 'manual' or 'automatic'");
+  if (f.schedule !== undefined) {
+    v.check(/^(rate|cron)\(.+\)$/.test(f.schedule), 'LLMOPS_CONFIG_FINE_TUNING', 'fineTuning.schedule', f.schedule,
+      "is not an EventBridge schedule expression; allowed: 'rate(7 days)' or 'cron(0 3 ? * SUN *)'");
   }
 }

@@ -2,4 +2,5 @@
 export * from './config';
 export * from './llmops-stack';
 export * from './app';
+export * from './registry-stack';
 export * from '../constructs';

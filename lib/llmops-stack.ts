@@ -6,8 +6,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { LlmOpsConfig, validateConfig } from './config';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
 import {
-  AuroraPgVectorStore, DeploymentStrategy, EndpointDeploymentOptions, GpuInferenceEndpoint, GpuInstanceType, IVectorStore, LeastPrivilegeRole,
+  Approval, AuroraPgVectorStore, defaultInterfaceEndpoints, DeploymentStrategy, FineTuningPipeline, GateComparison, ModelPromotion, PropValidator, EndpointDeploymentOptions, GpuInferenceEndpoint, GpuInstanceType, IVectorStore, LeastPrivilegeRole,
   LlmOpsFoundation, ModelSource, OpenSearchServerlessVectorStore, ServingContainer, VectorDistance,
 } from '../constructs';
 
@@ -15,6 +17,12 @@ import {
 export interface LlmOpsStackProps extends StackProps {
   /** The environment's configuration (see `resolveConfig`). */
   readonly config: LlmOpsConfig;
+  /**
+   * The SSM parameter with the approved model package ARN (an {@link LlmOpsRegistryStack}'s), required with
+   * `config.fineTuning`: the endpoint serves that package once one is approved.
+   * @default - no promotion
+   */
+  readonly approvedModelPackageParameter?: string;
 }
 
 /**
@@ -33,6 +41,10 @@ export class LlmOpsStack extends Stack {
   public readonly alarmTopic?: sns.Topic;
   /** The alarms that roll a deployment back. */
   public readonly rollbackAlarms: cloudwatch.Alarm[] = [];
+  /** The fine-tuning pipeline, if the environment has one. */
+  public readonly fineTuning?: FineTuningPipeline;
+  /** The promotion of approved packages to the endpoint, if the environment fine-tunes. */
+  public readonly promotion?: ModelPromotion;
   /** The vector store, if the environment has one. */
   public readonly vectorStore?: IVectorStore;
   /**
@@ -54,16 +66,32 @@ export class LlmOpsStack extends Stack {
     Tags.of(this).add('project', c.projectName);
     Tags.of(this).add('environment', c.environment);
 
+    if (c.fineTuning && !props.approvedModelPackageParameter) {
+      new PropValidator('LlmOpsStack', this).fail('LLMOPS_CONFIG_PROMOTION', 'approvedModelPackageParameter', undefined,
+        'is required with config.fineTuning: the SSM parameter (of an LlmOpsRegistryStack) that holds the approved model package').throwIfInvalid();
+    }
     this.foundation = new LlmOpsFoundation(this, 'Foundation', {
       maxAzs: c.network.maxAzs,
       internetEgress: c.network.internetEgress,
       removalPolicy,
+      // Training jobs, the registry and the promotion function need the SageMaker API, SSM and CloudFormation privately.
+      interfaceEndpoints: c.fineTuning
+        ? [...defaultInterfaceEndpoints(), ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_API, ec2.InterfaceVpcEndpointAwsService.SSM, ec2.InterfaceVpcEndpointAwsService.CLOUDFORMATION]
+        : undefined,
     });
 
     const e = c.endpoint;
-    const model = e.model.kind === 'bucket'
+    const baseModel = e.model.kind === 'bucket'
       ? ModelSource.fromBucket(this.foundation.artifactsBucket, e.model.prefix)
       : ModelSource.huggingFaceHub(e.model.modelId, { revision: e.model.revision });
+    let model = baseModel;
+    if (c.fineTuning) {
+      this.fineTuning = this.createFineTuning(c.fineTuning, baseModel, removalPolicy);
+      model = ModelSource.fromApprovedPackage(props.approvedModelPackageParameter!, {
+        fallback: baseModel,
+        modelData: { bucket: this.fineTuning.datasetsBucket, prefix: 'output/' },
+      });
+    }
     this.endpoint = new GpuInferenceEndpoint(this, 'Endpoint', {
       model,
       container: e.container === 'tgi' ? ServingContainer.tgi() : ServingContainer.lmi(),
@@ -94,13 +122,48 @@ export class LlmOpsStack extends Stack {
       }
     }
 
+    if (e.deployment || c.fineTuning) this.alarmTopic = this.createAlarmTopic();
+    if (c.fineTuning && this.fineTuning) {
+      this.promotion = new ModelPromotion(this, 'Promotion', {
+        modelPackageGroupName: this.fineTuning.modelPackageGroupName,
+        parameterName: props.approvedModelPackageParameter!,
+        targetStack: this,
+        vpc: this.foundation.vpc,
+        vpcSubnets: this.foundation.privateSubnets(c.network.internetEgress),
+        encryptionKey: this.foundation.encryptionKey,
+        notificationTopic: this.alarmTopic,
+        logRetention: c.logRetentionDays as logs.RetentionDays,
+      });
+      this.fineTuning.addNotifications(this.alarmTopic!);
+    }
+
     if (e.deployment) {
-      this.alarmTopic = this.createAlarmTopic();
-      for (const alarm of this.createRollbackAlarms(this.endpoint, this.alarmTopic)) {
+      for (const alarm of this.createRollbackAlarms(this.endpoint, this.alarmTopic!)) {
         this.endpoint.addRollbackAlarm(alarm);
         this.rollbackAlarms.push(alarm);
       }
     }
+  }
+
+  private createFineTuning(f: NonNullable<LlmOpsConfig['fineTuning']>, baseModel: ModelSource, removalPolicy: RemovalPolicy): FineTuningPipeline {
+    const comparison = { lt: GateComparison.LESS_THAN, lte: GateComparison.LESS_THAN_OR_EQUAL, gt: GateComparison.GREATER_THAN, gte: GateComparison.GREATER_THAN_OR_EQUAL }[f.evaluation.comparison];
+    return new FineTuningPipeline(this, 'FineTuning', {
+      baseModel,
+      instanceType: GpuInstanceType.ofTraining(f.instanceType),
+      instanceCount: f.instanceCount,
+      spot: f.spot,
+      maxRuntime: Duration.hours(f.maxRuntimeHours),
+      evaluation: { metric: f.evaluation.metric, threshold: f.evaluation.threshold, comparison },
+      approval: f.approval === 'automatic' ? Approval.AUTOMATIC : Approval.MANUAL,
+      triggers: { schedule: f.schedule ? events.Schedule.expression(f.schedule) : undefined, onNewData: f.onNewData },
+      servingInstanceTypes: [GpuInstanceType.of(this.config.endpoint.instanceType)],
+      vpc: this.foundation.vpc,
+      vpcSubnets: this.foundation.privateSubnets(this.config.network.internetEgress),
+      encryptionKey: this.foundation.encryptionKey,
+      accessLogsBucket: this.foundation.accessLogsBucket,
+      removalPolicy,
+      logRetention: this.config.logRetentionDays as logs.RetentionDays,
+    });
   }
 
   private createVectorStore(s: NonNullable<LlmOpsConfig['vectorStore']>, removalPolicy: RemovalPolicy): IVectorStore {

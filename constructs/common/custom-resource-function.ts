@@ -26,6 +26,16 @@ export interface CustomResourceFunctionProps {
   readonly timeout: Duration;
   /** Retention of the function's logs. */
   readonly logRetention: logs.RetentionDays;
+  /**
+   * Environment variables of the function.
+   * @default - none
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * Where failed asynchronous invocations go (for functions that EventBridge invokes).
+   * @default - none: CloudFormation invokes the function and reads its answer
+   */
+  readonly onFailure?: lambda.IDestination;
 }
 
 /**
@@ -81,13 +91,16 @@ export class CustomResourceFunction extends Construct {
       securityGroups: [this.securityGroup],
       logGroup,
       environmentEncryption: props.encryptionKey,
-      environment: { NODE_OPTIONS: '--enable-source-maps' },
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      onFailure: props.onFailure,
     });
     // The function must be able to write logs before CloudFormation invokes it.
     this.function.node.addDependency(this.role);
 
-    const reason = 'CloudFormation invokes this custom-resource handler and waits for its answer; the handler always answers (failures reach the stack events), so a dead-letter queue would only ever hold events CloudFormation already reported';
-    const concurrencyReason = 'CloudFormation invokes this handler once per resource operation; reserving concurrency would fail CreateFunction in accounts at the 10-execution minimum';
+    const reason = props.onFailure
+      ? 'failed asynchronous invocations go to an on-failure destination (the notification topic) instead of a dead-letter queue'
+      : 'CloudFormation invokes this custom-resource handler and waits for its answer; the handler always answers (failures reach the stack events), so a dead-letter queue would only ever hold events CloudFormation already reported';
+    const concurrencyReason = 'invoked once per resource operation or registry event; reserving concurrency would fail CreateFunction in accounts at the 10-execution minimum';
     Validations.of(this.function).acknowledge(
       { id: 'HIPAA.Security-LambdaDLQ', reason },
       { id: 'NIST.800.53.R5-LambdaDLQ', reason },

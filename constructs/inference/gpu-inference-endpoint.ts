@@ -1,4 +1,4 @@
-import { Duration, Lazy, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Fn, Lazy, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -441,15 +441,21 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
       } else if (props.environment || variant.environment) {
         environment = { ...props.environment, ...variant.environment };
       }
+      const container: CfnModel.ContainerDefinitionProperty = {
+        image,
+        environment,
+        modelDataSource: source.modelDataSource,
+        modelPackageName: source.modelPackageName,
+      };
       const model = new CfnModel(this, id, {
         executionRoleArn: role.roleArn,
         enableNetworkIsolation: isolation,
-        primaryContainer: {
-          image,
-          environment,
-          modelDataSource: source.modelDataSource,
-          modelPackageName: source.modelPackageName,
-        },
+        // The approved package once there is one, else the fallback (keys in CloudFormation case inside Fn::If).
+        primaryContainer: source.approvedPackage
+          ? Fn.conditionIf(source.approvedPackage.condition.logicalId,
+            { ModelPackageName: source.approvedPackage.modelPackageName, Environment: environment },
+            { Image: image, Environment: environment, ModelDataSource: source.modelDataSource && renderModelDataSource(source.modelDataSource) })
+          : container,
         vpcConfig: { subnets: subnets.subnetIds, securityGroupIds: securityGroups.map(sg => sg.securityGroupId) },
       });
       if (role.grantsPolicy) model.node.addDependency(role.grantsPolicy);
@@ -744,6 +750,11 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
     }
     this.scalableTargets[variantName] = target;
   }
+}
+
+function renderModelDataSource(source: CfnModel.ModelDataSourceProperty): Record<string, unknown> {
+  const s3 = source.s3DataSource as CfnModel.S3DataSourceProperty;
+  return { S3DataSource: { S3Uri: s3.s3Uri, S3DataType: s3.s3DataType, CompressionType: s3.compressionType } };
 }
 
 function defaultAmi(instanceType: GpuInstanceType): InferenceAmiVersion | undefined {

@@ -2,16 +2,16 @@ import { Token } from 'aws-cdk-lib';
 import { AcceleratorKind, GPU_CATALOGUE, GpuInstanceSpec } from './gpu-catalogue';
 import { PropValidator } from '../common/validation';
 
-let sdkHostingTypes: Set<string> | undefined;
+const sdkTypes: Partial<Record<'ProductionVariantInstanceType' | 'TrainingInstanceType', Set<string>>> = {};
 
-/** The SDK's list of SageMaker hosting instance types, loaded once, on first use. */
-function hostingInstanceTypes(): Set<string> {
-  if (!sdkHostingTypes) {
+/** One of the SDK's lists of SageMaker instance types (hosting or training), loaded once, on first use. */
+function sdkInstanceTypes(list: 'ProductionVariantInstanceType' | 'TrainingInstanceType'): Set<string> {
+  if (!sdkTypes[list]) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const sdk = require('@aws-sdk/client-sagemaker') as { ProductionVariantInstanceType: Record<string, string> };
-    sdkHostingTypes = new Set(Object.values(sdk.ProductionVariantInstanceType));
+    const sdk = require('@aws-sdk/client-sagemaker') as Record<typeof list, Record<string, string>>;
+    sdkTypes[list] = new Set(Object.values(sdk[list]));
   }
-  return sdkHostingTypes;
+  return sdkTypes[list]!;
 }
 
 /** Families of SageMaker instance types that carry an accelerator (GPU, Inferentia or Trainium). */
@@ -101,12 +101,24 @@ export class GpuInstanceType {
    * @throws LlmOpsValidationError for an unknown name, a type without accelerator, or an uncatalogued type without `spec`
    */
   public static of(name: string, spec?: GpuInstanceSpec): GpuInstanceType {
+    return GpuInstanceType.checked('GpuInstanceType.of', 'ProductionVariantInstanceType', 'hosting', name, spec);
+  }
+
+  /**
+   * A GPU instance type for SageMaker training, validated against `@aws-sdk/client-sagemaker`'s
+   * `TrainingInstanceType` and the GPU catalogue like {@link GpuInstanceType.of}.
+   */
+  public static ofTraining(name: string, spec?: GpuInstanceSpec): GpuInstanceType {
+    return GpuInstanceType.checked('GpuInstanceType.ofTraining', 'TrainingInstanceType', 'training', name, spec);
+  }
+
+  private static checked(where: string, list: 'ProductionVariantInstanceType' | 'TrainingInstanceType', purpose: string, name: string, spec?: GpuInstanceSpec): GpuInstanceType {
     if (Token.isUnresolved(name)) return new GpuInstanceType(name, spec);
-    const v = new PropValidator('GpuInstanceType.of');
+    const v = new PropValidator(where);
     const families = catalogueFamilies().join(', ');
-    if (!hostingInstanceTypes().has(name)) {
+    if (!sdkInstanceTypes(list).has(name)) {
       v.fail('LLMOPS_INSTANCE_UNKNOWN', 'instanceType', name,
-        `is not a SageMaker hosting instance type; use a GPU type such as one of ${families}`);
+        `is not a SageMaker ${purpose} instance type; use a GPU type such as one of ${families}`);
     } else if (!ACCELERATED_FAMILY.test(name)) {
       v.fail('LLMOPS_INSTANCE_NO_GPU', 'instanceType', name, `has no GPU or accelerator; use one of ${families}`);
     } else if (!spec && !GPU_CATALOGUE.has(name)) {

@@ -1,4 +1,4 @@
-import { Annotations, Token } from 'aws-cdk-lib';
+import { Annotations, CfnCondition, CfnParameter, Fn, Stack, Token } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -21,6 +21,8 @@ export enum ModelSourceKind {
   S3 = 'S3',
   /** A model package from the SageMaker model registry, which brings its own container. */
   MODEL_PACKAGE = 'MODEL_PACKAGE',
+  /** The package whose ARN an SSM parameter holds (the approved one), else a fallback source. */
+  APPROVED_PACKAGE = 'APPROVED_PACKAGE',
 }
 
 /** Options for {@link ModelSource.huggingFaceHub}. */
@@ -103,6 +105,27 @@ export interface ModelSourceConfig {
   readonly modelPackageName?: string;
   /** Whether the execution role pulls the package's image from a private ECR repository. */
   readonly pullsFromEcr?: boolean;
+  /**
+   * For {@link ModelSource.fromApprovedPackage}: the condition under which the model serves the package instead of
+   * the fallback (whose settings are the rest of this config), and the package ARN (a parameter reference).
+   */
+  readonly approvedPackage?: { readonly condition: CfnCondition; readonly modelPackageName: string };
+}
+
+/** Options for {@link ModelSource.fromApprovedPackage}. */
+export interface ApprovedPackageOptions {
+  /** What the endpoint serves until a package is approved (the parameter holds `emptyValue`). */
+  readonly fallback: ModelSource;
+  /**
+   * Where approved packages keep their artifacts (e.g. the pipeline's `output/` prefix), read-granted to the role.
+   * @default - no S3 read for packages
+   */
+  readonly modelData?: ModelPackageData;
+  /**
+   * The parameter value that means "no approved package yet".
+   * @default 'none'
+   */
+  readonly emptyValue?: string;
 }
 
 /**
@@ -148,6 +171,16 @@ export abstract class ModelSource {
    */
   public static fromModelPackage(modelPackageArn: string, options: ModelPackageOptions = {}): ModelSource {
     return new PackageModelSource(modelPackageArn, options);
+  }
+
+  /**
+   * The model package whose ARN the SSM parameter `parameterName` holds — the one a {@link ModelPromotion} wrote
+   * when it was approved — read at every deploy through a CloudFormation parameter of type
+   * `AWS::SSM::Parameter::Value<String>`; until then (the parameter holds `emptyValue`), the `fallback` source.
+   * The parameter must exist before the stack is deployed (e.g. in an `LlmOpsRegistryStack`).
+   */
+  public static fromApprovedPackage(parameterName: string, options: ApprovedPackageOptions): ModelSource {
+    return new ApprovedPackageSource(parameterName, options);
   }
 
   /** The kind of source. */
@@ -268,6 +301,48 @@ class PackageModelSource extends ModelSource {
         'ModelSource.fromModelPackage grants the execution role no S3 read and no ECR pull: pass modelData (and imageRepository for a private image) unless the package uses public artifacts and an AWS image');
     }
     return { kind: this.kind, modelPackageName: this.arn, pullsFromEcr: repository !== undefined };
+  }
+}
+
+class ApprovedPackageSource extends ModelSource {
+  public readonly kind = ModelSourceKind.APPROVED_PACKAGE;
+
+  constructor(private readonly parameterName: string, private readonly options: ApprovedPackageOptions) {
+    super();
+  }
+
+  public get requiresInternet(): boolean {
+    return this.options.fallback.requiresInternet;
+  }
+
+  public validate(v: PropValidator, prop: string): void {
+    if (!Token.isUnresolved(this.parameterName)) {
+      v.check(/^\/?[a-zA-Z0-9_.\-/]{1,1011}$/.test(this.parameterName), 'LLMOPS_PARAMETER_NAME', `${prop} (ModelSource.fromApprovedPackage parameterName)`,
+        this.parameterName, "is not an SSM parameter name; allowed: letters, digits, '_', '.', '-' and '/'");
+    }
+    v.check(this.options.fallback.kind !== ModelSourceKind.APPROVED_PACKAGE && this.options.fallback.kind !== ModelSourceKind.MODEL_PACKAGE,
+      'LLMOPS_APPROVED_FALLBACK', `${prop} (ModelSource.fromApprovedPackage fallback)`, this.options.fallback.kind,
+      'must be a source served by the endpoint\'s container: ModelSource.fromBucket or ModelSource.huggingFaceHub');
+    this.options.fallback.validate(v, `${prop} (fallback)`);
+    if (this.options.modelData) validatePrefix(v, `${prop} (ModelSource.fromApprovedPackage modelData.prefix)`, this.options.modelData.prefix);
+  }
+
+  protected bindValid(options: ModelSourceBindOptions, scope: IConstruct): ModelSourceConfig {
+    const fallback = this.options.fallback.bind(scope, options);
+    const data = this.options.modelData;
+    if (data) grantPrefixRead(options.role, data.bucket, data.prefix, data.encryptionKey);
+    const stack = Stack.of(scope);
+    const id = `ApprovedModelPackage${this.parameterName.replace(/[^A-Za-z0-9]/g, '')}`;
+    const parameter = (stack.node.tryFindChild(id) as CfnParameter | undefined) ?? new CfnParameter(stack, id, {
+      type: 'AWS::SSM::Parameter::Value<String>',
+      default: this.parameterName.startsWith('/') ? this.parameterName : `/${this.parameterName}`,
+      description: `Approved model package ARN, read from SSM at every deploy ('${this.options.emptyValue ?? 'none'}' before the first approval)`,
+    });
+    const conditionId = `${id}Approved`;
+    const condition = (stack.node.tryFindChild(conditionId) as CfnCondition | undefined) ?? new CfnCondition(stack, conditionId, {
+      expression: Fn.conditionNot(Fn.conditionEquals(parameter.valueAsString, this.options.emptyValue ?? 'none')),
+    });
+    return { ...fallback, kind: this.kind, approvedPackage: { condition, modelPackageName: parameter.valueAsString } };
   }
 }
 

@@ -180,6 +180,24 @@ export function dlcAccount(scope: IConstruct): string {
   return mapping.findInMap(Aws.REGION, 'account');
 }
 
+/**
+ * The URI of an AWS deep learning container image in the scope's region, and the ARN of its repository (to grant
+ * pulls on). The registry account comes from {@link dlcAccount}.
+ */
+export function dlcImage(scope: IConstruct, repository: string, tag: string): { imageUri: string; repositoryArn: string } {
+  const stack = Stack.of(scope);
+  const account = dlcAccount(scope);
+  return {
+    imageUri: `${account}.dkr.ecr.${stack.region}.${stack.urlSuffix}/${repository}:${tag}`,
+    repositoryArn: stack.formatArn({ service: 'ecr', account, resource: 'repository', resourceName: repository }),
+  };
+}
+
+/** The TGI serving image in the scope's region (for model packages registered by a fine-tuning pipeline). */
+export function tgiImageUri(scope: IConstruct, tag: string = ServingContainer.TGI_DEFAULT_TAG): string {
+  return dlcImage(scope, TGI_REPOSITORY, tag).imageUri;
+}
+
 /** Records a problem if the scope's stack is in a known region that has no deep learning container registry. */
 function validateDlcRegion(v: PropValidator, scope: IConstruct): void {
   const region = Stack.of(scope).region;
@@ -215,15 +233,10 @@ abstract class DlcContainer extends ServingContainer {
   }
 
   protected bindValid(scope: IConstruct, options: ServingContainerBindOptions): ServingContainerConfig {
-    const stack = Stack.of(scope);
-    const account = dlcAccount(scope);
-    iam.Grant.addToPrincipal({
-      grantee: options.role,
-      actions: ECR_PULL_ACTIONS,
-      resourceArns: [stack.formatArn({ service: 'ecr', account, resource: 'repository', resourceName: this.repository })],
-    });
+    const { imageUri, repositoryArn } = dlcImage(scope, this.repository, this.version);
+    iam.Grant.addToPrincipal({ grantee: options.role, actions: ECR_PULL_ACTIONS, resourceArns: [repositoryArn] });
     return {
-      image: `${account}.dkr.ecr.${stack.region}.${stack.urlSuffix}/${this.repository}:${this.version}`,
+      image: imageUri,
       environment: { ...definedOnly(this.environment(options)), ...this.userEnvironment },
       pullsFromEcr: true,
     };

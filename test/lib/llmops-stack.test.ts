@@ -5,9 +5,12 @@ import { LlmOpsStack, OpenSearchServerlessVectorStore, resolveConfig } from '../
 
 const TAGGED_TYPES = ['AWS::KMS::Key', 'AWS::S3::Bucket', 'AWS::EC2::VPC', 'AWS::SageMaker::Model', 'AWS::SageMaker::EndpointConfig', 'AWS::SageMaker::Endpoint'];
 
+/** The approved-model-package parameter the stacks read. */
+const PARAMETER = '/llmops/llmops/test/approved-model-package';
+
 /** The stack of one environment's preset, named as the default app names it. */
 function presetStack(environment: string): LlmOpsStack {
-  return new LlmOpsStack(new App(), `LlmOps-${environment}`, { config: resolveConfig(environment) });
+  return new LlmOpsStack(new App(), `LlmOps-${environment}`, { config: resolveConfig(environment), approvedModelPackageParameter: PARAMETER });
 }
 
 function logicalId(stack: LlmOpsStack, element: unknown): string {
@@ -22,18 +25,18 @@ function describeTheEndpointOf(built: () => { stack: LlmOpsStack; template: Temp
     built().template.resourceCountIs('AWS::SageMaker::Endpoint', 1);
   });
 
-  test('the model reads the preset prefix of the artifacts bucket with network isolation on', () => {
+  test('the model reads the preset prefix of the artifacts bucket with network isolation on, until a package is approved', () => {
     const bucketId = logicalId(built().stack, built().stack.foundation.artifactsBucket.node.defaultChild);
-    built().template.hasResourceProperties('AWS::SageMaker::Model', {
-      EnableNetworkIsolation: true,
-      PrimaryContainer: {
-        ModelDataSource: {
-          S3DataSource: {
-            S3Uri: { 'Fn::Join': ['', ['s3://', { Ref: bucketId }, '/models/mistral-7b-instruct-v0.3/']] },
-            S3DataType: 'S3Prefix',
-            CompressionType: 'None',
-          },
-        },
+    const [model] = Object.values(built().template.findResources('AWS::SageMaker::Model'));
+    expect(model.Properties.EnableNetworkIsolation).toBe(true);
+    const [condition, approved, fallback] = model.Properties.PrimaryContainer['Fn::If'];
+    expect(condition).toMatch(/^ApprovedModelPackage/);
+    expect(approved.ModelPackageName).toEqual({ Ref: expect.stringMatching(/^ApprovedModelPackage/) });
+    expect(fallback.ModelDataSource).toEqual({
+      S3DataSource: {
+        S3Uri: { 'Fn::Join': ['', ['s3://', { Ref: bucketId }, '/models/mistral-7b-instruct-v0.3/']] },
+        S3DataType: 'S3Prefix',
+        CompressionType: 'None',
       },
     });
     built().template.hasResourceProperties('AWS::S3::Bucket', { LoggingConfiguration: { LogFilePrefix: 'artifacts/' } });
@@ -66,12 +69,15 @@ describe('When an LlmOpsStack is built from the dev preset', () => {
     }
   });
 
-  test('there are no alarms, no SNS topic, no scalable target and no DeploymentConfig', () => {
+  test('there are no alarms, no scalable target and no DeploymentConfig; the one topic reports fine-tuning failures', () => {
     template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
-    template.resourceCountIs('AWS::SNS::Topic', 0);
+    template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
     template.hasResourceProperties('AWS::SageMaker::Endpoint', { DeploymentConfig: Match.absent() });
-    expect(stack.alarmTopic).toBeUndefined();
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ 'detail-type': ['Step Functions Execution Status Change'] }),
+      Targets: [Match.objectLike({ Arn: { Ref: logicalId(stack, stack.alarmTopic!.node.defaultChild) } })],
+    });
     expect(stack.rollbackAlarms).toEqual([]);
   });
 
@@ -175,6 +181,8 @@ describe.each([
     const logGroups = Object.entries(template.findResources('AWS::Logs::LogGroup')).filter(([, r]) => r.DeletionPolicy === 'Retain').map(([logicalId]) => logicalId);
     expect([...stateful, ...logGroups].sort()).toEqual([
       'EndpointLogGroup15F89CA5',
+      'FineTuningDatasetsBucket1CAF140D',
+      'FineTuningStateMachineLogs6EB12DFB',
       'FoundationAccessLogsBucketEB228A1B',
       'FoundationArtifactsBucketC186E5B0',
       'FoundationDataCaptureBucket05EBB08F',
@@ -200,7 +208,7 @@ describe('When an LlmOpsStack serves a Hugging Face Hub model with internet egre
 
   beforeAll(() => {
     const config = resolveConfig('dev', { network: { internetEgress: true }, endpoint: { model: { kind: 'huggingFaceHub', modelId } } });
-    stack = new LlmOpsStack(new App(), 'LlmOps-dev', { config });
+    stack = new LlmOpsStack(new App(), 'LlmOps-dev', { config, approvedModelPackageParameter: PARAMETER });
     template = Template.fromStack(stack);
   });
 
@@ -208,7 +216,7 @@ describe('When an LlmOpsStack serves a Hugging Face Hub model with internet egre
     template.resourceCountIs('AWS::SageMaker::Model', 1);
     template.hasResourceProperties('AWS::SageMaker::Model', {
       EnableNetworkIsolation: false,
-      PrimaryContainer: { Environment: Match.objectLike({ HF_MODEL_ID: modelId }), ModelDataSource: Match.absent() },
+      PrimaryContainer: { 'Fn::If': [Match.anyValue(), Match.anyValue(), Match.objectLike({ Environment: Match.objectLike({ HF_MODEL_ID: modelId }), ModelDataSource: Match.absent() })] },
     });
   });
 
@@ -220,16 +228,17 @@ describe('When an LlmOpsStack serves a Hugging Face Hub model with internet egre
   });
 
   test('no artifacts bucket is created, as nothing reads from it', () => {
-    template.resourceCountIs('AWS::S3::Bucket', 2);
+    // Access logs, data capture, and the fine-tuning datasets.
+    template.resourceCountIs('AWS::S3::Bucket', 3);
     template.resourceCountIs('AWS::SageMaker::EndpointConfig', 1);
     expect(template.findResources('AWS::S3::Bucket', { Properties: { LoggingConfiguration: { LogFilePrefix: 'artifacts/' } } })).toEqual({});
   });
 });
 
 describe('When an LlmOpsStack is built with a vector store', () => {
-  const dev = new LlmOpsStack(new App(), 'LlmOps-dev', { config: resolveConfig('dev') });
+  const dev = new LlmOpsStack(new App(), 'LlmOps-dev', { config: resolveConfig('dev'), approvedModelPackageParameter: PARAMETER });
   const devTemplate = Template.fromStack(dev);
-  const prod = new LlmOpsStack(new App(), 'LlmOps-prod', { config: resolveConfig('prod') });
+  const prod = new LlmOpsStack(new App(), 'LlmOps-prod', { config: resolveConfig('prod'), approvedModelPackageParameter: PARAMETER });
   const prodTemplate = Template.fromStack(prod);
 
   test('dev gets an Aurora pgvector store that can pause, prod an OpenSearch Serverless collection with standby replicas', () => {
