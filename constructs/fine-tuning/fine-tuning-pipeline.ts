@@ -341,7 +341,12 @@ export class FineTuningPipeline extends Construct {
       description: `Fine-tuning state machine of ${this.node.path}`,
     });
     const jobs = stack.formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: `${this.jobNamePrefix}-*` });
-    iam.Grant.addToPrincipal({ grantee: machineRole, actions: SAGEMAKER_TRAINING_JOB_ACTIONS, resourceArns: [jobs] });
+    // Creating a job is allowed only with this pipeline's output key and encrypted inter-container traffic.
+    iam.Grant.addToPrincipal({
+      grantee: machineRole, actions: ['sagemaker:CreateTrainingJob'], resourceArns: [jobs],
+      conditions: { ArnEquals: { 'sagemaker:OutputKmsKeyArn': key.keyArn }, Bool: { 'sagemaker:InterContainerTrafficEncryption': 'true' } },
+    });
+    iam.Grant.addToPrincipal({ grantee: machineRole, actions: SAGEMAKER_TRAINING_JOB_ACTIONS.filter(a => a !== 'sagemaker:CreateTrainingJob'), resourceArns: [jobs] });
     acknowledgeWildcardResource(machineRole, jobs, `every execution starts a training job named ${this.jobNamePrefix}-<uuid>; the grant covers only that prefix`);
     iam.Grant.addToPrincipal({
       grantee: machineRole, actions: STATES_SYNC_RULE_ACTIONS,

@@ -337,3 +337,27 @@ describe('When the vector store configuration is resolved and validated', () => 
     expect(e.message).toContain("vectorStore.minCapacity 1 applies only to 'aurora-pgvector'; remove it");
   });
 });
+
+describe('When the fine-tuning configuration is resolved and validated', () => {
+  test('dev approves automatically; staging and prod wait for a person, and prod retrains weekly', () => {
+    expect(PRESETS.dev.fineTuning).toMatchObject({ approval: 'automatic', onNewData: true, spot: true, instanceType: 'ml.g5.2xlarge' });
+    expect(PRESETS.staging.fineTuning).toMatchObject({ approval: 'manual' });
+    expect(PRESETS.prod.fineTuning).toMatchObject({ approval: 'manual', schedule: 'rate(7 days)' });
+  });
+
+  test('an override of one field keeps the rest of the preset pipeline', () => {
+    expect(resolveConfig('dev', { fineTuning: { instanceCount: 2 } }).fineTuning).toEqual({ ...PRESETS.dev.fineTuning, instanceCount: 2 });
+  });
+
+  test.each([
+    [{ instanceType: 'ml.m5.xlarge' }, 'LLMOPS_INSTANCE_NO_GPU', "fineTuning.instanceType 'ml.m5.xlarge' has no GPU or accelerator"],
+    [{ maxRuntimeHours: 700 }, 'LLMOPS_CONFIG_FINE_TUNING', 'fineTuning.maxRuntimeHours 700 is out of range; allowed: an integer from 1 to 672 hours (28 days)'],
+    [{ approval: 'sometimes' }, 'LLMOPS_CONFIG_FINE_TUNING', "fineTuning.approval 'sometimes' allowed: 'manual' or 'automatic'"],
+    [{ schedule: 'every monday' }, 'LLMOPS_CONFIG_FINE_TUNING', "fineTuning.schedule 'every monday' is not an EventBridge schedule expression"],
+    [{ evaluation: { metric: 'eval_loss', threshold: 1, comparison: 'eq' } }, 'LLMOPS_CONFIG_FINE_TUNING', "fineTuning.evaluation.comparison 'eq' allowed: 'lt', 'lte', 'gt' or 'gte'"],
+  ])('a bad fine-tuning setting %p fails with its message', (fineTuning, code, message) => {
+    const e = configError('dev', { fineTuning } as LlmOpsConfigOverrides);
+    expect(e.codes).toEqual([code]);
+    expect(e.message).toContain(`LlmOpsConfig (dev): ${message}`);
+  });
+});
