@@ -526,7 +526,8 @@ export class FineTuningPipeline extends Construct {
     if (props.networkIsolation === true && props.baseModel.requiresInternet) {
       v.fail('LLMOPS_ISOLATION_BLOCKS_HUB', 'networkIsolation', true, 'cannot be true for a Hugging Face Hub base model, which the training script downloads; stage the weights in S3 with ModelSource.fromBucket');
     }
-    v.check(props.baseModel.kind !== ModelSourceKind.MODEL_PACKAGE, 'LLMOPS_BASE_MODEL', 'baseModel', 'ModelSource.fromModelPackage',
+    v.check(props.baseModel.kind !== ModelSourceKind.MODEL_PACKAGE && props.baseModel.kind !== ModelSourceKind.APPROVED_PACKAGE, 'LLMOPS_BASE_MODEL', 'baseModel',
+      props.baseModel.kind === ModelSourceKind.MODEL_PACKAGE ? 'ModelSource.fromModelPackage' : 'ModelSource.fromApprovedPackage',
       'cannot be fine-tuned directly; use ModelSource.fromBucket with the package\'s weights, or a Hub id');
     v.throwIfInvalid();
   }

@@ -109,7 +109,8 @@ export function buildDefinition(s: PipelineDefinitionSettings): Record<string, u
         },
         ResultPath: '$.training',
         Retry: [{
-          ErrorEquals: ['SageMaker.ResourceLimitExceededException', 'SageMaker.ThrottlingException', 'ThrottlingException'],
+          // The optimized SageMaker integration reports API errors (throttling, limits) as AmazonSageMakerException.
+          ErrorEquals: ['SageMaker.AmazonSageMakerException', 'SageMaker.ResourceLimitExceededException', 'SageMaker.ThrottlingException', 'ThrottlingException'],
           IntervalSeconds: 60,
           MaxAttempts: 3,
           BackoffRate: 2,

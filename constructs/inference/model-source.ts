@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { Annotations, CfnCondition, CfnParameter, Fn, Stack, Token } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -332,18 +333,24 @@ class ApprovedPackageSource extends ModelSource {
     const data = this.options.modelData;
     if (data) grantPrefixRead(options.role, data.bucket, data.prefix, data.encryptionKey);
     const stack = Stack.of(scope);
-    const id = `ApprovedModelPackage${this.parameterName.replace(/[^A-Za-z0-9]/g, '')}`;
+    const name = this.parameterName.startsWith('/') ? this.parameterName : `/${this.parameterName}`;
+    // One stack parameter per SSM name (and one condition per name and empty value): the IDs hash them exactly.
+    const id = `ApprovedModelPackage${shortHash(name)}`;
     const parameter = (stack.node.tryFindChild(id) as CfnParameter | undefined) ?? new CfnParameter(stack, id, {
       type: 'AWS::SSM::Parameter::Value<String>',
-      default: this.parameterName.startsWith('/') ? this.parameterName : `/${this.parameterName}`,
+      default: name,
       description: `Approved model package ARN, read from SSM at every deploy ('${this.options.emptyValue ?? 'none'}' before the first approval)`,
     });
-    const conditionId = `${id}Approved`;
+    const conditionId = `${id}Approved${shortHash(this.options.emptyValue ?? 'none')}`;
     const condition = (stack.node.tryFindChild(conditionId) as CfnCondition | undefined) ?? new CfnCondition(stack, conditionId, {
       expression: Fn.conditionNot(Fn.conditionEquals(parameter.valueAsString, this.options.emptyValue ?? 'none')),
     });
     return { ...fallback, kind: this.kind, approvedPackage: { condition, modelPackageName: parameter.valueAsString } };
   }
+}
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 8).toUpperCase();
 }
 
 function validatePrefix(v: PropValidator, prop: string, prefix: string): void {
