@@ -76,7 +76,8 @@ export interface FineTuningTriggers {
    */
   readonly schedule?: events.Schedule;
   /**
-   * Retrain when new objects arrive under the `train/` prefix of the datasets bucket (EventBridge notifications).
+   * Retrain when a dataset upload finishes: the marker object `train/_READY` (or any `train/**_READY`) is written to
+   * the datasets bucket (EventBridge notifications). Upload the data first, the marker last.
    * @default false
    */
   readonly onNewData?: boolean;
@@ -111,6 +112,13 @@ export interface FineTuningPipelineProps {
    * @default 100
    */
   readonly volumeSizeGb?: number;
+  /**
+   * The training script: `entryPoint` under `prefix` of `bucket`, mounted as the `code` channel and run by the
+   * SageMaker training toolkit of the image (`sagemaker_program`). With network isolation the script cannot install
+   * packages: use what the image ships, or your own image.
+   * @default - `train.py` under `code/` of the datasets bucket
+   */
+  readonly trainingScript?: { readonly bucket: s3.IBucket; readonly prefix: string; readonly entryPoint: string };
   /**
    * Hyperparameters passed to the training script (string values; SageMaker passes them as strings).
    * @default - none (plus `model_id` for a Hub base model)
@@ -206,7 +214,8 @@ const DEFAULT_METRICS: TrainingMetricDefinition[] = [
   { name: 'eval_loss', regex: "'eval_loss': ([0-9]+\\.?[0-9]*(?:e-?[0-9]+)?)" },
 ];
 const GROUP_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
-const HYPERPARAMETER_KEY = /^[a-zA-Z0-9_.\-]{1,256}$/;
+/** SageMaker allows any key of 1-256 characters; control characters are refused here. */
+const HYPERPARAMETER_KEY = /^[^\u0000-\u001f]{1,256}$/;
 /** Prefix of every training job this pipeline starts (job names are `<prefix>-<uuid>`). */
 const JOB_PREFIX_MAX = 26;
 
@@ -299,6 +308,8 @@ export class FineTuningPipeline extends Construct {
       acknowledgeWildcardResource(role, objects, `training jobs write one object per file under ${prefix}; the grant is limited to that prefix`);
     }
     grantPrefixRead(role, this.datasetsBucket, 'checkpoints/');
+    const script = props.trainingScript ?? { bucket: this.datasetsBucket, prefix: 'code/', entryPoint: 'train.py' };
+    grantPrefixRead(role, script.bucket, script.prefix);
     iam.Grant.addToPrincipal({ grantee: role, actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'], resourceArns: [key.keyArn] });
     iam.Grant.addToPrincipal({ grantee: role, actions: KMS_CREATE_GRANT_ACTIONS, resourceArns: [key.keyArn], conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } });
     const jobLogs = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/TrainingJobs:*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
@@ -377,6 +388,7 @@ export class FineTuningPipeline extends Construct {
       trainingRoleArn: role.roleArn,
       metricDefinitions: metrics,
       hyperparameters: { ...hyperparameters, ...(base.kind === ModelSourceKind.HUGGING_FACE_HUB ? { model_id: base.modelId! } : {}) },
+      code: { uri: script.bucket.s3UrlForObject(script.prefix), entryPoint: script.entryPoint },
       modelChannelUri: base.modelDataSource ? (base.modelDataSource as { s3DataSource: { s3Uri: string } }).s3DataSource.s3Uri : undefined,
       datasetsBucketName: this.datasetsBucket.bucketName,
       keyArn: key.keyArn,
@@ -444,7 +456,8 @@ export class FineTuningPipeline extends Construct {
     if (t.onNewData) {
       new events.Rule(this, 'NewDataTrigger', {
         description: 'Retrain when new training data arrives',
-        eventPattern: { source: ['aws.s3'], detailType: ['Object Created'], detail: { bucket: { name: [this.datasetsBucket.bucketName] }, object: { key: [{ prefix: 'train/' }] } } },
+        // One execution per dataset, not per file: upload train/_READY after the data.
+        eventPattern: { source: ['aws.s3'], detailType: ['Object Created'], detail: { bucket: { name: [this.datasetsBucket.bucketName] }, object: { key: events.Match.wildcard('train/*_READY') } } },
         targets: [target],
       });
     }
@@ -507,13 +520,23 @@ export class FineTuningPipeline extends Construct {
     const entries = Object.entries(r.hyperparameters as Record<string, unknown>);
     v.check(entries.length <= 100, 'LLMOPS_HYPERPARAMETER', 'hyperparameters', `${entries.length} entries`, 'exceed SageMaker\'s limit of 100');
     for (const [k, value] of entries) {
-      v.check(HYPERPARAMETER_KEY.test(k), 'LLMOPS_HYPERPARAMETER', `hyperparameters key`, k, 'is not a hyperparameter name; allowed: 1-256 letters, digits, "_", "." and "-"');
+      v.check(HYPERPARAMETER_KEY.test(k) && !k.startsWith('sagemaker_'), 'LLMOPS_HYPERPARAMETER', `hyperparameters key`, k,
+        "is not a hyperparameter name; allowed: 1-256 characters without control characters, not starting with 'sagemaker_' (reserved for the training toolkit; see trainingScript)");
       v.check(typeof value === 'string' && value.length <= 2500, 'LLMOPS_HYPERPARAMETER', `hyperparameters.${k}`, value,
         'must be a string of at most 2500 characters (SageMaker passes hyperparameters as strings; write String(value))');
     }
     if (props.modelPackageGroupName !== undefined && !Token.isUnresolved(props.modelPackageGroupName)) {
       v.check(GROUP_NAME.test(props.modelPackageGroupName), 'LLMOPS_PACKAGE_GROUP_NAME', 'modelPackageGroupName', props.modelPackageGroupName,
         "is not a model package group name; allowed: 1-63 letters, digits and '-', starting and ending with a letter or digit");
+    }
+    const script = props.trainingScript;
+    if (script && !Token.isUnresolved(script.prefix)) {
+      v.check(script.prefix === '' || (script.prefix.endsWith('/') && !script.prefix.startsWith('/') && !/[*?]/.test(script.prefix)), 'LLMOPS_TRAINING_SCRIPT',
+        'trainingScript.prefix', script.prefix, "is not a key prefix; allowed: '' or a prefix without a leading '/' or wildcards that ends with '/'");
+    }
+    if (script && !Token.isUnresolved(script.entryPoint)) {
+      v.check(/^[\w.\-/]+\.(py|sh)$/.test(script.entryPoint), 'LLMOPS_TRAINING_SCRIPT', 'trainingScript.entryPoint', script.entryPoint,
+        "is not a script path; allowed: a relative path to a .py or .sh file, e.g. 'train.py'");
     }
     const t = props.triggers;
     if (t?.alarms !== undefined) {

@@ -16,6 +16,8 @@ export interface PipelineDefinitionSettings {
   readonly hyperparameters: Record<string, string>;
   /** S3 URI of the base model weights (the `model` channel), if they come from S3. */
   readonly modelChannelUri?: string;
+  /** S3 URI of the training code (the `code` channel) and the script to run. */
+  readonly code: { readonly uri: string; readonly entryPoint: string };
   readonly datasetsBucketName: string;
   readonly keyArn: string;
   readonly instanceType: string;
@@ -78,10 +80,12 @@ export function buildDefinition(s: PipelineDefinitionSettings): Record<string, u
             MetricDefinitions: s.metricDefinitions.map(m => ({ Name: m.name, Regex: m.regex })),
           },
           RoleArn: s.trainingRoleArn,
-          HyperParameters: s.hyperparameters,
+          // The SageMaker training toolkit in the DLCs runs sagemaker_program from sagemaker_submit_directory.
+          HyperParameters: { ...s.hyperparameters, sagemaker_program: s.code.entryPoint, sagemaker_submit_directory: '/opt/ml/input/data/code' },
           InputDataConfig: [
             channel('train', s3('train/')),
             channel('validation', s3('validation/')),
+            channel('code', s.code.uri),
             ...(s.modelChannelUri ? [channel('model', s.modelChannelUri)] : []),
           ],
           OutputDataConfig: { S3OutputPath: s3('output/'), KmsKeyId: s.keyArn },
@@ -102,11 +106,8 @@ export function buildDefinition(s: PipelineDefinitionSettings): Record<string, u
           EnableNetworkIsolation: s.networkIsolation,
           Tags: [{ Key: 'llmops:execution', 'Value.$': '$$.Execution.Name' }],
         },
-        ResultSelector: {
-          'TrainingJobName.$': '$.TrainingJobName',
-          'ModelArtifacts.$': '$.ModelArtifacts.S3ModelArtifacts',
-          'FinalMetricDataList.$': '$.FinalMetricDataList',
-        },
+        // The whole DescribeTrainingJob result: FinalMetricDataList is absent when no metric was scraped, and a
+        // ResultSelector path to it would fail the execution with an uncatchable runtime error.
         ResultPath: '$.training',
         Retry: [{
           // The optimized SageMaker integration reports API errors (throttling, limits) as AmazonSageMakerException.
@@ -124,9 +125,14 @@ export function buildDefinition(s: PipelineDefinitionSettings): Record<string, u
       CapacityCheck: {
         Type: 'Choice',
         Comment: 'Retry a job that failed for lack of (spot) capacity, a bounded number of times',
+        // SageMaker's FailureReason says 'CapacityError' (status messages say 'capacity error' in lower case while a
+        // job still retries); a spot job that never got capacity ends with MaxWaitTimeExceeded.
         Choices: [{
           And: [
-            { Variable: '$.trainingError.Cause', StringMatches: '*apacity*' },
+            { Or: [
+              { Variable: '$.trainingError.Cause', StringMatches: '*CapacityError*' },
+              { Variable: '$.trainingError.Cause', StringMatches: '*MaxWaitTimeExceeded*' },
+            ] },
             { Variable: '$.capacity.attempts', NumericLessThan: s.capacityRetries },
           ],
           Next: 'WaitForCapacity',
@@ -173,7 +179,7 @@ export function buildDefinition(s: PipelineDefinitionSettings): Record<string, u
           InferenceSpecification: {
             Containers: [{
               Image: s.servingImage,
-              'ModelDataUrl.$': '$.training.ModelArtifacts',
+              'ModelDataUrl.$': '$.training.ModelArtifacts.S3ModelArtifacts',
               Environment: { HF_MODEL_ID: '/opt/ml/model' },
             }],
             SupportedContentTypes: ['application/json'],
@@ -185,7 +191,8 @@ export function buildDefinition(s: PipelineDefinitionSettings): Record<string, u
             'execution.$': '$$.Execution.Name',
             'evaluation_metric': s.evaluation.metric,
             'evaluation_value.$': "States.Format('{}', $.evaluation.value)",
-            'evaluation_threshold': `${op} ${s.evaluation.threshold}`,
+            // Metadata values allow letters, digits, spaces and _.:/=+-@ only: no '<' or '>'.
+            'evaluation_threshold': `${s.evaluation.comparison} ${s.evaluation.threshold}`,
           },
         },
         ResultPath: '$.registration',

@@ -167,6 +167,7 @@ describe('When a pipeline fine-tunes weights from S3 with the default settings',
     expect(params.InputDataConfig).toEqual([
       channel('train', `s3://${datasets}/train/`),
       channel('validation', `s3://${datasets}/validation/`),
+      channel('code', `s3://${datasets}/code/`),
       channel('model', `s3://${ref(foundation.artifactsBucket)}/models/base/`),
     ]);
   });
@@ -200,16 +201,16 @@ describe('When a pipeline fine-tunes weights from S3 with the default settings',
   });
 
   test('the hyperparameters are passed as given, with no model_id for S3 weights', () => {
-    expect(params.HyperParameters).toEqual({ 'epochs': '3', 'learning_rate': '2e-4', 'lora.r': '16' });
+    expect(params.HyperParameters).toEqual({
+      'epochs': '3', 'learning_rate': '2e-4', 'lora.r': '16',
+      // The training toolkit of the image runs train.py from the code channel.
+      'sagemaker_program': 'train.py', 'sagemaker_submit_directory': '/opt/ml/input/data/code',
+    });
   });
 
-  test('the job is tagged with the execution and its name, artifacts and final metrics are kept under $.training', () => {
+  test('the job is tagged with the execution, and the whole job description is kept under $.training (FinalMetricDataList may be absent)', () => {
     expect(params.Tags).toEqual([{ 'Key': 'llmops:execution', 'Value.$': '$$.Execution.Name' }]);
-    expect(train.ResultSelector).toEqual({
-      'TrainingJobName.$': '$.TrainingJobName',
-      'ModelArtifacts.$': '$.ModelArtifacts.S3ModelArtifacts',
-      'FinalMetricDataList.$': '$.FinalMetricDataList',
-    });
+    expect(train.ResultSelector).toBeUndefined();
     expect(train.ResultPath).toBe('$.training');
   });
 
@@ -245,7 +246,10 @@ describe('When a pipeline fine-tunes weights from S3 with the default settings',
       Type: 'Choice',
       Choices: [{
         And: [
-          { Variable: '$.trainingError.Cause', StringMatches: '*apacity*' },
+          { Or: [
+            { Variable: '$.trainingError.Cause', StringMatches: '*CapacityError*' },
+            { Variable: '$.trainingError.Cause', StringMatches: '*MaxWaitTimeExceeded*' },
+          ] },
           { Variable: '$.capacity.attempts', NumericLessThan: 3 },
         ],
         Next: 'WaitForCapacity',
@@ -300,7 +304,7 @@ describe('When a pipeline fine-tunes weights from S3 with the default settings',
     expect(p.InferenceSpecification).toEqual({
       Containers: [{
         'Image': `\${Fn::FindInMap}.dkr.ecr.\${AWS::Region}.\${AWS::URLSuffix}/huggingface-pytorch-tgi-inference:${ServingContainer.TGI_DEFAULT_TAG}`,
-        'ModelDataUrl.$': '$.training.ModelArtifacts',
+        'ModelDataUrl.$': '$.training.ModelArtifacts.S3ModelArtifacts',
         'Environment': { HF_MODEL_ID: '/opt/ml/model' },
       }],
       SupportedContentTypes: ['application/json'],
@@ -312,7 +316,7 @@ describe('When a pipeline fine-tunes weights from S3 with the default settings',
       'execution.$': '$$.Execution.Name',
       'evaluation_metric': 'eval_loss',
       'evaluation_value.$': "States.Format('{}', $.evaluation.value)",
-      'evaluation_threshold': '< 1.5',
+      'evaluation_threshold': 'LESS_THAN 1.5',
     });
     for (const retry of register.Retry) expect(retry.MaxAttempts).toBeLessThanOrEqual(5);
   });
@@ -448,14 +452,14 @@ describe('When a pipeline is started by a schedule, new data and alarms, and rep
     expect(statementsOf(t, 'TestStack/Pipeline/TriggerRole')).toEqual([{ Action: 'states:StartExecution', Effect: 'Allow', Resource: machine }]);
   });
 
-  test('new objects under train/ of the datasets bucket start the pipeline through native EventBridge notifications', () => {
+  test('the marker train/_READY (one per dataset, not one per file) starts the pipeline through native EventBridge notifications', () => {
     expect(t.toJSON().Resources[logicalId(pipeline.datasetsBucket)].Properties.NotificationConfiguration)
       .toEqual({ EventBridgeConfiguration: { EventBridgeEnabled: true } });
     t.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         'source': ['aws.s3'],
         'detail-type': ['Object Created'],
-        'detail': { bucket: { name: [{ Ref: logicalId(pipeline.datasetsBucket) }] }, object: { key: [{ prefix: 'train/' }] } },
+        'detail': { bucket: { name: [{ Ref: logicalId(pipeline.datasetsBucket) }] }, object: { key: [{ wildcard: 'train/*_READY' }] } },
       },
       Targets: startTarget,
     });
@@ -582,7 +586,7 @@ describe('When spot training is off, on an instance without local NVMe, with a n
     expect(states.Register.Parameters.ModelPackageGroupName).toBe('Chat-Models');
     expect(states.Register.Parameters.ModelApprovalStatus).toBe('Approved');
     expect(states.Register.Parameters.InferenceSpecification.SupportedRealtimeInferenceInstanceTypes).toEqual(['ml.g6e.xlarge', 'ml.g5.12xlarge']);
-    expect(states.Register.Parameters.CustomerMetadataProperties).toEqual(expect.objectContaining({ evaluation_metric: 'eval_accuracy', evaluation_threshold: '>= 0.8' }));
+    expect(states.Register.Parameters.CustomerMetadataProperties).toEqual(expect.objectContaining({ evaluation_metric: 'eval_accuracy', evaluation_threshold: 'GREATER_THAN_OR_EQUAL 0.8' }));
   });
 
   test('an image URI gets no ECR pull permission', () => {
@@ -619,7 +623,9 @@ describe('When gates compare in each direction', () => {
       for (const value of failing) expect(await evaluate(condition, { evaluation: { value } })).toBe(false);
       const cause = await evaluate(states.GateNotMet.Cause, { ...trained({ eval_loss: 3 }), evaluation: { metric: 'eval_loss', value: 3, threshold: 2 } });
       expect(cause).toBe(`eval_loss = 3 does not meet ${op} 2 (training job job-1)`);
-      expect(states.Register.Parameters.CustomerMetadataProperties.evaluation_threshold).toBe(`${op} 2`);
+      // Model package metadata values may not contain '<' or '>'.
+      expect(states.Register.Parameters.CustomerMetadataProperties.evaluation_threshold).toBe(`${_comparison} 2`);
+      expect(states.Register.Parameters.CustomerMetadataProperties.evaluation_threshold).toMatch(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u);
     });
 });
 
@@ -638,8 +644,10 @@ describe('When a pipeline fine-tunes a Hugging Face Hub model and is given no VP
   });
 
   test('the Hub id becomes the model_id hyperparameter and there is no model channel', () => {
-    expect(params.HyperParameters).toEqual({ model_id: 'mistralai/Mistral-7B-v0.3' });
-    expect(params.InputDataConfig.map((c: Json) => c.ChannelName)).toEqual(['train', 'validation']);
+    expect(params.HyperParameters).toEqual({
+      model_id: 'mistralai/Mistral-7B-v0.3', sagemaker_program: 'train.py', sagemaker_submit_directory: '/opt/ml/input/data/code',
+    });
+    expect(params.InputDataConfig.map((c: Json) => c.ChannelName)).toEqual(['train', 'validation', 'code']);
   });
 
   test('the job is not network-isolated and runs in private subnets with a NAT route, so the script can download the model', () => {
@@ -679,8 +687,12 @@ describe('When pipeline props are invalid', () => {
       "metricDefinitions[0].regex '   ' must be a regular expression of 1-500 characters with one capture group for the value"],
     ['a gate metric not among the metric definitions', () => ({ evaluation: { metric: 'eval_accuracy', threshold: 0.8 } }), 'LLMOPS_GATE_METRIC',
       "evaluation.metric 'eval_accuracy' is not among the metric definitions; allowed: 'train_loss', 'eval_loss'"],
-    ['an invalid hyperparameter key', () => ({ hyperparameters: { 'learning rate': '2e-4' } }), 'LLMOPS_HYPERPARAMETER',
-      "hyperparameters key 'learning rate' is not a hyperparameter name; allowed: 1-256 letters, digits, \"_\", \".\" and \"-\""],
+    ['a hyperparameter key reserved for the training toolkit', () => ({ hyperparameters: { sagemaker_program: 'x.py' } }), 'LLMOPS_HYPERPARAMETER',
+      "hyperparameters key 'sagemaker_program' is not a hyperparameter name; allowed: 1-256 characters without control characters, not starting with 'sagemaker_' (reserved for the training toolkit; see trainingScript)"],
+    ['a hyperparameter key with a control character', () => ({ hyperparameters: { 'a\tb': '1' } }), 'LLMOPS_HYPERPARAMETER',
+      "hyperparameters key 'a\tb' is not a hyperparameter name; allowed: 1-256 characters without control characters, not starting with 'sagemaker_' (reserved for the training toolkit; see trainingScript)"],
+    ['a training script that is not a .py or .sh file', (st) => ({ trainingScript: { bucket: s3.Bucket.fromBucketName(st, 'Code', 'code-bucket'), prefix: 'src/', entryPoint: 'train' } }),
+      'LLMOPS_TRAINING_SCRIPT', "trainingScript.entryPoint 'train' is not a script path; allowed: a relative path to a .py or .sh file, e.g. 'train.py'"],
     ['a hyperparameter that is not a string', () => ({ hyperparameters: { epochs: 3 as unknown as string } }), 'LLMOPS_HYPERPARAMETER',
       'hyperparameters.epochs 3 must be a string of at most 2500 characters (SageMaker passes hyperparameters as strings; write String(value))'],
     ['an empty alarm trigger list', () => ({ triggers: { alarms: [] } }), 'LLMOPS_TRIGGER_NEVER_FIRES',

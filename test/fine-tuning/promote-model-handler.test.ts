@@ -361,6 +361,28 @@ describe('when the stack cannot be updated now', () => {
     expect(cfn.commandCalls(UpdateStackCommand)).toHaveLength(0);
   });
 
+  test('a repeated event while the update this package started is still rolling out is already-current, not a failure', async () => {
+    world();
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Name: PARAMETER, Value: ARN, Version: 7 } });
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [stack({ StackStatus: 'UPDATE_IN_PROGRESS' })] });
+
+    const result = await handler(event());
+
+    expect(result).toEqual({ action: 'already-current', modelPackageArn: ARN, parameterUpdated: false, stackId: STACK_ID });
+    expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+    expect(cfn.commandCalls(UpdateStackCommand)).toHaveLength(0);
+  });
+
+  test('a repeated event that meets an in-progress update on UpdateStack is already-current too', async () => {
+    world();
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Name: PARAMETER, Value: ARN, Version: 7 } });
+    cfn.on(UpdateStackCommand).rejects(validationError(`Stack:${STACK_ID} is in UPDATE_IN_PROGRESS state and can not be updated.`));
+
+    const result = await handler(event());
+
+    expect(result).toEqual({ action: 'already-current', modelPackageArn: ARN, parameterUpdated: false, stackId: STACK_ID });
+  });
+
   test('any other UpdateStack failure propagates with the stack named', async () => {
     world();
     cfn.on(UpdateStackCommand).rejects(validationError(`Stack:${STACK_ID} is in UPDATE_ROLLBACK_FAILED state and can not be updated.`));

@@ -310,7 +310,14 @@ export async function handler(event: ModelPackageStateChangeEvent): Promise<Prom
 
   const stack = await describeStack(stackName);
   const stackId = stack.StackId ?? stackName;
-  if (stack.StackStatus?.endsWith('_IN_PROGRESS')) throw busy(stackName, stack.StackStatus, arn, config, parameter.updated);
+  if (stack.StackStatus?.endsWith('_IN_PROGRESS')) {
+    // A repeated delivery while the update this package started is still rolling out: nothing more to do.
+    if (!parameter.updated) {
+      log({ decision: 'already-current', stackName, stackId, stackStatus: stack.StackStatus, modelPackageArn: arn, parameterUpdated: false });
+      return { action: 'already-current', modelPackageArn: arn, parameterUpdated: false, stackId };
+    }
+    throw busy(stackName, stack.StackStatus, arn, config, parameter.updated);
+  }
   if (!stack.RoleARN) {
     // Without a service role the update would run with this function's own, deliberately narrow, permissions.
     throw new Error(
@@ -341,6 +348,10 @@ export async function handler(event: ModelPackageStateChangeEvent): Promise<Prom
       return { action: 'already-current', modelPackageArn: arn, parameterUpdated: parameter.updated, stackId };
     }
     const inProgress = name === 'ValidationError' ? IN_PROGRESS_MESSAGE.exec(message) : null;
+    if (inProgress && !parameter.updated) {
+      log({ decision: 'already-current', stackName, stackId, stackStatus: inProgress[1], modelPackageArn: arn, parameterUpdated: false });
+      return { action: 'already-current', modelPackageArn: arn, parameterUpdated: false, stackId };
+    }
     if (inProgress) throw busy(stackName, inProgress[1], arn, config, parameter.updated);
     if (name === 'TokenAlreadyExistsException') {
       // This exact promotion (package and parameter version) was already requested by an earlier delivery.
