@@ -49,7 +49,8 @@ export interface ModelPromotionProps {
 /**
  * Promotes approved model packages through CloudFormation: when a package of the group becomes Approved
  * (EventBridge "SageMaker Model Package State Change"), a Lambda writes its ARN to the SSM parameter and starts an
- * update of the target stack with its previous template, so that the endpoint's blue/green policy and rollback
+ * update of the target stack with its previous template; when the promoted package is Rejected (say after the
+ * endpoint's alarms rolled its rollout back), it restores the newest earlier approved package (or the base model), so that the endpoint's blue/green policy and rollback
  * alarms guard the rollout and the template stays the single truth (never an out-of-band UpdateEndpoint).
  *
  * The function may: describe this group's packages; get and put this one parameter; read the SSM parameters
@@ -97,7 +98,7 @@ export class ModelPromotion extends Construct {
     iam.Grant.addToPrincipal({ grantee: role, actions: ['sagemaker:DescribeModelPackage'], resourceArns: [packages] });
     acknowledgeWildcardResource(role, packages, 'the promoted version is known only when it is approved; the grant covers this group only');
     const parameterArn = stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: parameterName });
-    iam.Grant.addToPrincipal({ grantee: role, actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:GetParameters'], resourceArns: [parameterArn] });
+    iam.Grant.addToPrincipal({ grantee: role, actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:GetParameters', 'ssm:GetParameterHistory'], resourceArns: [parameterArn] });
     const bootstrapVersion = stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: 'cdk-bootstrap/*/version' });
     iam.Grant.addToPrincipal({ grantee: role, actions: ['ssm:GetParameters'], resourceArns: [bootstrapVersion] });
     acknowledgeWildcardResource(role, bootstrapVersion, 'CloudFormation resolves the CDK bootstrap version parameter of every CDK stack with the caller\'s credentials on update; the qualifier is the only wildcard');
@@ -115,11 +116,12 @@ export class ModelPromotion extends Construct {
     }
 
     this.rule = new events.Rule(this, 'ApprovedRule', {
-      description: `Approved packages of ${props.modelPackageGroupName}`,
+      description: `Approved and rejected packages of ${props.modelPackageGroupName}`,
       eventPattern: {
         source: ['aws.sagemaker'],
         detailType: ['SageMaker Model Package State Change'],
-        detail: { ModelPackageGroupName: [props.modelPackageGroupName], ModelApprovalStatus: ['Approved'] },
+        // Rejected too: rejecting the promoted package (e.g. after its rollout was rolled back) reverts to the previous one.
+        detail: { ModelPackageGroupName: [props.modelPackageGroupName], ModelApprovalStatus: ['Approved', 'Rejected'] },
       },
       targets: [new targets.LambdaFunction(this.handler.function, { retryAttempts: 2, maxEventAge: Duration.hours(2) })],
     });

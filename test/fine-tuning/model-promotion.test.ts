@@ -48,7 +48,7 @@ describe('When approved packages of a group are promoted to a stack', () => {
       EventPattern: {
         'source': ['aws.sagemaker'],
         'detail-type': ['SageMaker Model Package State Change'],
-        'detail': { ModelPackageGroupName: ['Chat-Models'], ModelApprovalStatus: ['Approved'] },
+        'detail': { ModelPackageGroupName: ['Chat-Models'], ModelApprovalStatus: ['Approved', 'Rejected'] },
       },
       Targets: [{
         Arn: { 'Fn::GetAtt': [logicalId(p.handler.function), 'Arn'] },

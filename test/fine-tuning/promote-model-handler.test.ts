@@ -8,7 +8,7 @@ import {
   UpdateStackCommand,
 } from '@aws-sdk/client-cloudformation';
 import { DescribeModelPackageCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, GetParameterHistoryCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   ModelPackageStateChangeEvent,
@@ -217,15 +217,47 @@ describe('promoting an approved model package', () => {
 });
 
 describe('events that are not promoted', () => {
-  test('a rejected package writes nothing and starts no stack update', async () => {
+  test('a rejected package that is not the promoted one writes nothing and starts no stack update', async () => {
     world();
+    sagemaker.on(DescribeModelPackageCommand).resolves({ ModelPackageArn: ARN, ModelPackageGroupName: GROUP, ModelPackageVersion: 3, ModelApprovalStatus: 'Rejected' });
 
     const result = await handler(event({ ModelApprovalStatus: 'Rejected' }));
 
-    expect(result).toEqual({ action: 'ignored', reason: 'the package\'s approval status is "Rejected", not Approved', modelPackageArn: ARN });
+    expect(result).toEqual({ action: 'ignored', reason: `the rejected package is not the promoted one (the parameter holds ${JSON.stringify(OTHER_ARN)})`, modelPackageArn: ARN });
     nothingWritten();
-    expect(sagemaker.commandCalls(DescribeModelPackageCommand)).toHaveLength(0);
     expect(decisions()).toEqual(['ignored']);
+  });
+
+  test('rejecting the promoted package restores the newest earlier package that is still approved, and rolls it out', async () => {
+    world();
+    const older = ARN.replace(/\/3$/, '/1');
+    const rejectedEarlier = ARN.replace(/\/3$/, '/2');
+    sagemaker.on(DescribeModelPackageCommand, { ModelPackageName: ARN }).resolves({ ModelPackageGroupName: GROUP, ModelApprovalStatus: 'Rejected' });
+    sagemaker.on(DescribeModelPackageCommand, { ModelPackageName: rejectedEarlier }).resolves({ ModelPackageGroupName: GROUP, ModelApprovalStatus: 'Rejected' });
+    sagemaker.on(DescribeModelPackageCommand, { ModelPackageName: older }).resolves({ ModelPackageGroupName: GROUP, ModelApprovalStatus: 'Approved' });
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Name: PARAMETER, Value: ARN, Version: 4 } });
+    ssm.on(GetParameterHistoryCommand).resolves({ Parameters: [
+      { Value: 'none', Version: 1 }, { Value: older, Version: 2 }, { Value: rejectedEarlier, Version: 3 }, { Value: ARN, Version: 4 },
+    ] });
+
+    const result = await handler(event({ ModelApprovalStatus: 'Rejected' }));
+
+    expect(result).toEqual({ action: 'reverted', modelPackageArn: older, parameterUpdated: true, stackId: STACK_ID });
+    expect(ssm.commandCalls(PutParameterCommand).map(c => c.args[0].input.Value)).toEqual([older]);
+    expect(cfn.commandCalls(UpdateStackCommand)).toHaveLength(1);
+    expect(cfn.commandCalls(UpdateStackCommand)[0].args[0].input.UsePreviousTemplate).toBe(true);
+  });
+
+  test('rejecting the only promoted package restores the base model ("none")', async () => {
+    world();
+    sagemaker.on(DescribeModelPackageCommand).resolves({ ModelPackageGroupName: GROUP, ModelApprovalStatus: 'Rejected' });
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Name: PARAMETER, Value: ARN, Version: 2 } });
+    ssm.on(GetParameterHistoryCommand).resolves({ Parameters: [{ Value: 'none', Version: 1 }, { Value: ARN, Version: 2 }] });
+
+    const result = await handler(event({ ModelApprovalStatus: 'Rejected' }));
+
+    expect(result).toMatchObject({ action: 'reverted', modelPackageArn: 'none' });
+    expect(ssm.commandCalls(PutParameterCommand).map(c => c.args[0].input.Value)).toEqual(['none']);
   });
 
   test('a package pending manual approval is ignored', async () => {
@@ -233,7 +265,7 @@ describe('events that are not promoted', () => {
 
     const result = await handler(event({ ModelApprovalStatus: 'PendingManualApproval' }));
 
-    expect(result).toEqual({ action: 'ignored', reason: 'the package\'s approval status is "PendingManualApproval", not Approved', modelPackageArn: ARN });
+    expect(result).toEqual({ action: 'ignored', reason: 'the package\'s approval status is "PendingManualApproval", not Approved (or Rejected, which reverts a promotion)', modelPackageArn: ARN });
     nothingWritten();
   });
 

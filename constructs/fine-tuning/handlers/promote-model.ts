@@ -14,7 +14,7 @@ import {
   UpdateStackCommand,
 } from '@aws-sdk/client-cloudformation';
 import { DescribeModelPackageCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, GetParameterHistoryCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 
 /** One IAM permission the promotion handler needs. `{placeholders}` in `resource` are filled in by the construct. */
 export interface PromotionPermission {
@@ -48,9 +48,9 @@ export const PROMOTION_PERMISSIONS: readonly PromotionPermission[] = [
     purpose: 'confirm that the package is still Approved and belongs to the group (events can arrive out of order)',
   },
   {
-    actions: ['ssm:GetParameter', 'ssm:PutParameter'],
+    actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:GetParameterHistory'],
     resource: 'arn:{partition}:ssm:{region}:{account}:parameter/{parameterName}',
-    purpose: 'read the promoted package ARN and write the newly approved one',
+    purpose: 'read the promoted package ARN, write the newly approved one, and find the previous one when a package is rejected',
   },
   {
     actions: ['ssm:GetParameters'],
@@ -88,7 +88,8 @@ export interface ModelPackageStateChangeEvent {
 export type PromotionResult =
   | { readonly action: 'ignored'; readonly reason: string; readonly modelPackageArn?: string }
   | {
-    readonly action: 'promoted' | 'already-current';
+    /** `reverted`: a rejected package was replaced by the newest earlier approved one, or 'none' (the base model). */
+    readonly action: 'promoted' | 'already-current' | 'reverted';
     readonly modelPackageArn: string;
     readonly parameterUpdated: boolean;
     readonly stackId: string;
@@ -207,7 +208,7 @@ function ignored(reason: string, modelPackageArn?: string): PromotionResult {
 }
 
 /** Checks the event itself; returns the ARN to promote, or the reason to ignore the event. */
-function checkEvent(event: ModelPackageStateChangeEvent | undefined, config: PromotionConfig): { arn: string } | { reason: string; arn?: string } {
+function checkEvent(event: ModelPackageStateChangeEvent | undefined, config: PromotionConfig): { arn: string; status: 'Approved' | 'Rejected' } | { reason: string; arn?: string } {
   if (event?.source !== 'aws.sagemaker' || event['detail-type'] !== STATE_CHANGE) {
     return { reason: `not a "${STATE_CHANGE}" event from aws.sagemaker (source ${JSON.stringify(event?.source)}, detail-type ${JSON.stringify(event?.['detail-type'])})` };
   }
@@ -216,8 +217,9 @@ function checkEvent(event: ModelPackageStateChangeEvent | undefined, config: Pro
   if (detail.ModelPackageGroupName !== config.modelPackageGroupName) {
     return { reason: `the package belongs to group ${JSON.stringify(detail.ModelPackageGroupName)}, not ${config.modelPackageGroupName}`, arn };
   }
-  if (detail.ModelApprovalStatus !== 'Approved') {
-    return { reason: `the package's approval status is ${JSON.stringify(detail.ModelApprovalStatus)}, not Approved`, arn };
+  const status = detail.ModelApprovalStatus;
+  if (status !== 'Approved' && status !== 'Rejected') {
+    return { reason: `the package's approval status is ${JSON.stringify(status)}, not Approved (or Rejected, which reverts a promotion)`, arn };
   }
   if (arn === undefined) return { reason: 'the event has no ModelPackageArn' };
   const parts = parseModelPackageArn(arn);
@@ -230,11 +232,11 @@ function checkEvent(event: ModelPackageStateChangeEvent | undefined, config: Pro
   if (detail.ModelPackageVersion !== undefined && detail.ModelPackageVersion !== parts.version) {
     return { reason: `ModelPackageVersion ${detail.ModelPackageVersion} does not match the version in ${arn}`, arn };
   }
-  return { arn };
+  return { arn, status };
 }
 
 /** Asks SageMaker for the package's current state; returns the reason to ignore it, if any. */
-async function checkPackage(arn: string, config: PromotionConfig): Promise<string | undefined> {
+async function checkPackage(arn: string, config: PromotionConfig, expected: 'Approved' | 'Rejected' = 'Approved'): Promise<string | undefined> {
   let described;
   try {
     described = await sagemaker().send(new DescribeModelPackageCommand({ ModelPackageName: arn }));
@@ -244,8 +246,8 @@ async function checkPackage(arn: string, config: PromotionConfig): Promise<strin
   if (described.ModelPackageGroupName !== config.modelPackageGroupName) {
     return `SageMaker says ${arn} belongs to group ${JSON.stringify(described.ModelPackageGroupName)}, not ${config.modelPackageGroupName}`;
   }
-  if (described.ModelApprovalStatus !== 'Approved') {
-    return `SageMaker now says ${arn} is ${JSON.stringify(described.ModelApprovalStatus)}, not Approved (the event is stale)`;
+  if (described.ModelApprovalStatus !== expected) {
+    return `SageMaker now says ${arn} is ${JSON.stringify(described.ModelApprovalStatus)}, not ${expected} (the event is stale)`;
   }
   return undefined;
 }
@@ -301,11 +303,63 @@ export async function handler(event: ModelPackageStateChangeEvent): Promise<Prom
   const checked = checkEvent(event, config);
   if ('reason' in checked) return ignored(checked.reason, checked.arn);
   const arn = checked.arn;
+  if (checked.status === 'Rejected') return revert(arn, config);
 
   const stale = await checkPackage(arn, config);
   if (stale) return ignored(stale, arn);
 
   const parameter = await writeParameter(arn, config);
+  return rollOut(arn, parameter, config);
+}
+
+/**
+ * A rejected package that the parameter holds (e.g. after its rollout was rolled back by the endpoint's alarms) is
+ * replaced by the newest earlier value that is still Approved — or 'none', the base model — and rolled out.
+ */
+async function revert(rejected: string, config: PromotionConfig): Promise<PromotionResult> {
+  const stale = await checkPackage(rejected, config, 'Rejected');
+  if (stale) return ignored(stale, rejected);
+  let current: string | undefined;
+  try {
+    current = (await ssm().send(new GetParameterCommand({ Name: config.parameterName }))).Parameter?.Value;
+  } catch (err) {
+    if (errorName(err) !== 'ParameterNotFound') throw withContext(`reading parameter ${config.parameterName}`, err);
+  }
+  if (current !== rejected) return ignored(`the rejected package is not the promoted one (the parameter holds ${JSON.stringify(current ?? null)})`, rejected);
+
+  const history: Array<{ value?: string; version?: number }> = [];
+  let nextToken: string | undefined;
+  try {
+    do {
+      const page = await ssm().send(new GetParameterHistoryCommand({ Name: config.parameterName, NextToken: nextToken }));
+      for (const p of page.Parameters ?? []) history.push({ value: p.Value, version: p.Version });
+      nextToken = page.NextToken;
+    } while (nextToken);
+  } catch (err) {
+    throw withContext(`reading the history of parameter ${config.parameterName}`, err);
+  }
+  let target = 'none';
+  for (const entry of history.sort((a, b) => (b.version ?? 0) - (a.version ?? 0))) {
+    if (!entry.value || entry.value === rejected) continue;
+    if (entry.value === 'none') break;
+    if (parseModelPackageArn(entry.value) && !(await checkPackage(entry.value, config))) {
+      target = entry.value;
+      break;
+    }
+  }
+  let version: number | undefined;
+  try {
+    version = (await ssm().send(new PutParameterCommand({ Name: config.parameterName, Value: target, Type: 'String', Overwrite: true }))).Version;
+  } catch (err) {
+    throw withContext(`writing parameter ${config.parameterName}`, err);
+  }
+  log({ decision: 'reverted', parameterName: config.parameterName, rejected, restored: target, parameterVersion: version });
+  const result = await rollOut(target, { updated: true, version }, config);
+  return result.action === 'promoted' ? { ...result, action: 'reverted' } : result;
+}
+
+/** Starts the stack update that rolls the parameter's value out (or finds it already current). */
+async function rollOut(arn: string, parameter: { updated: boolean; version?: number }, config: PromotionConfig): Promise<PromotionResult> {
   const stackName = config.stackName;
 
   const stack = await describeStack(stackName);
