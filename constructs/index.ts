@@ -23,3 +23,5 @@ export * from './fine-tuning/training-image';
 export * from './fine-tuning/pipeline-definition';
 export * from './fine-tuning/fine-tuning-pipeline';
 export * from './fine-tuning/model-promotion';
+export * from './monitoring/thresholds';
+export * from './monitoring/llmops-monitoring';

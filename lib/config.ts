@@ -1,5 +1,5 @@
 import { Token } from 'aws-cdk-lib';
-import { GpuInstanceType, LlmOpsValidationError, PropValidator } from '../constructs';
+import { GpuInstanceType, LlmOpsValidationError, MonitoringThresholds, PropValidator } from '../constructs';
 
 /** The environments an LLMOps app deploys to, in promotion order. */
 export type EnvironmentName = 'dev' | 'staging' | 'prod';
@@ -70,6 +70,14 @@ export interface FineTuningSettings {
   readonly onNewData: boolean;
 }
 
+/** Alarms, dashboard and notifications of the stack. */
+export interface MonitoringSettings {
+  /** Email addresses subscribed to the alarm topic. */
+  readonly alarmEmails?: string[];
+  /** Warning and critical thresholds (see the README table for the defaults). */
+  readonly thresholds?: MonitoringThresholds;
+}
+
 /** The typed configuration of one LLMOps environment. */
 export interface LlmOpsConfig {
   /** The environment this configuration is for. */
@@ -88,6 +96,8 @@ export interface LlmOpsConfig {
   readonly vectorStore?: VectorStoreSettings;
   /** The fine-tuning pipeline; leave out for a stack without one. */
   readonly fineTuning?: FineTuningSettings;
+  /** Alarms, dashboard and notifications. @default - the default thresholds, no email subscriptions */
+  readonly monitoring?: MonitoringSettings;
   /** Keep (`retain`) or delete (`destroy`) keys, buckets and logs when they leave the stack. */
   readonly removalPolicy: 'retain' | 'destroy';
   /** Retention of log groups, in days (a value CloudWatch Logs accepts). */

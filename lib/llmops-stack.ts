@@ -1,6 +1,4 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -10,7 +8,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import {
   Approval, AuroraPgVectorStore, defaultInterfaceEndpoints, DeploymentStrategy, FineTuningPipeline, GateComparison, ModelPromotion, PropValidator, EndpointDeploymentOptions, GpuInferenceEndpoint, GpuInstanceType, IVectorStore, LeastPrivilegeRole,
-  LlmOpsFoundation, ModelSource, OpenSearchServerlessVectorStore, ServingContainer, VectorDistance,
+  LlmOpsFoundation, LlmOpsMonitoring, ModelSource, OpenSearchServerlessVectorStore, ServingContainer, VectorDistance,
 } from '../constructs';
 
 /** Props of {@link LlmOpsStack}. */
@@ -37,10 +35,10 @@ export class LlmOpsStack extends Stack {
   public readonly foundation: LlmOpsFoundation;
   /** The inference endpoint. */
   public readonly endpoint: GpuInferenceEndpoint;
-  /** The topic that alarms notify, if the environment has alarms. */
-  public readonly alarmTopic?: sns.Topic;
-  /** The alarms that roll a deployment back. */
-  public readonly rollbackAlarms: cloudwatch.Alarm[] = [];
+  /** The topic that every alarm and failure notification goes to. */
+  public readonly alarmTopic: sns.ITopic;
+  /** Alarms, dashboard and notifications of everything in the stack. */
+  public readonly monitoring: LlmOpsMonitoring;
   /** The fine-tuning pipeline, if the environment has one. */
   public readonly fineTuning?: FineTuningPipeline;
   /** The promotion of approved packages to the endpoint, if the environment fine-tunes. */
@@ -122,7 +120,12 @@ export class LlmOpsStack extends Stack {
       }
     }
 
-    if (e.deployment || c.fineTuning) this.alarmTopic = this.createAlarmTopic();
+    this.monitoring = new LlmOpsMonitoring(this, 'Monitoring', {
+      encryptionKey: this.foundation.encryptionKey,
+      alarmEmails: c.monitoring?.alarmEmails,
+      thresholds: c.monitoring?.thresholds,
+    });
+    this.alarmTopic = this.monitoring.topic;
     if (c.fineTuning && this.fineTuning) {
       this.promotion = new ModelPromotion(this, 'Promotion', {
         modelPackageGroupName: this.fineTuning.modelPackageGroupName,
@@ -134,15 +137,14 @@ export class LlmOpsStack extends Stack {
         notificationTopic: this.alarmTopic,
         logRetention: c.logRetentionDays as logs.RetentionDays,
       });
-      this.fineTuning.addNotifications(this.alarmTopic!);
+      this.fineTuning.addNotifications(this.alarmTopic);
     }
 
-    if (e.deployment) {
-      for (const alarm of this.createRollbackAlarms(this.endpoint, this.alarmTopic!)) {
-        this.endpoint.addRollbackAlarm(alarm);
-        this.rollbackAlarms.push(alarm);
-      }
-    }
+    // Every part is watched; the critical latency and 5xx alarms guard the endpoint's deployments.
+    this.monitoring.monitorEndpoint(this.endpoint, { rollback: e.deployment !== undefined });
+    if (this.vectorStore) this.monitoring.monitorVectorStore(this.vectorStore);
+    if (this.fineTuning) this.monitoring.monitorFineTuning(this.fineTuning);
+    this.monitoring.addAlarmStatusWidget();
   }
 
   private createFineTuning(f: NonNullable<LlmOpsConfig['fineTuning']>, baseModel: ModelSource, removalPolicy: RemovalPolicy): FineTuningPipeline {
@@ -192,45 +194,6 @@ export class LlmOpsStack extends Stack {
       : d.strategy === 'linear' ? DeploymentStrategy.linear(d.sizePercent!, wait)
         : DeploymentStrategy.allAtOnce(wait);
     return { strategy, terminationWait: Duration.minutes(5) };
-  }
-
-  private createAlarmTopic(): sns.Topic {
-    const key = this.foundation.encryptionKey;
-    // CloudWatch publishes to the encrypted topic with this key.
-    key.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowCloudWatchAlarmsToPublish',
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-    }));
-    return new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true, displayName: `${this.stackName} alarms` });
-  }
-
-  /**
-   * The alarms that roll a canary back: a 5xx error rate above 5 % for 3 minutes, and p99 model latency above
-   * 60 s (LLM completions take seconds; ModelLatency is in microseconds) for 3 minutes.
-   */
-  private createRollbackAlarms(endpoint: GpuInferenceEndpoint, topic: sns.ITopic): cloudwatch.Alarm[] {
-    const errors = endpoint.metricInvocation5xxErrors().createAlarm(this, 'Endpoint5xxRateAlarm', {
-      alarmDescription: `5xx error rate of ${endpoint.endpointName} above 5 % for 3 minutes (rolls a deployment back)`,
-      threshold: 0.05,
-      evaluationPeriods: 3,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    const latency = endpoint.metricModelLatency().createAlarm(this, 'EndpointLatencyAlarm', {
-      alarmDescription: `p99 model latency of ${endpoint.endpointName} above 60 s for 3 minutes (rolls a deployment back)`,
-      threshold: 60_000_000,
-      evaluationPeriods: 3,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    for (const alarm of [errors, latency]) {
-      alarm.addAlarmAction(new actions.SnsAction(topic));
-      alarm.addOkAction(new actions.SnsAction(topic));
-    }
-    return [errors, latency];
   }
 }
 
