@@ -2,6 +2,7 @@ import { App, CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { CfnAccessPolicy } from 'aws-cdk-lib/aws-opensearchserverless';
 import { LlmOpsStack, OpenSearchServerlessVectorStore, resolveConfig } from '../../lib';
+import { validationError } from '../util';
 
 const TAGGED_TYPES = ['AWS::KMS::Key', 'AWS::S3::Bucket', 'AWS::EC2::VPC', 'AWS::SageMaker::Model', 'AWS::SageMaker::EndpointConfig', 'AWS::SageMaker::Endpoint'];
 
@@ -273,5 +274,27 @@ describe('When an LlmOpsStack is built with a vector store', () => {
     ]));
     expect(outputs.VectorStoreKind.Value).toBe('aurora-pgvector');
     expect(Object.keys(prodTemplate.toJSON().Outputs)).toEqual(expect.arrayContaining(['VectorStoreEndpoint', 'VectorStoreIndex']));
+  });
+});
+
+describe('When an LlmOpsStack is configured with alarm emails and thresholds', () => {
+  const config = resolveConfig('staging', { monitoring: { alarmEmails: ['oncall@example.com'], thresholds: { endpoint: { error5xxPercent: { critical: 2 } } } } });
+  const stack = new LlmOpsStack(new App(), 'LlmOps-staging', { config, approvedModelPackageParameter: PARAMETER });
+  const template = Template.fromStack(stack);
+
+  test('the addresses are subscribed to the alarm topic', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
+  });
+
+  test('the thresholds reach the alarms: only a critical 5xx alarm, at 2 %', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'LlmOps-staging-Endpoint-Error5xxRate-Critical', Threshold: 0.02 });
+    expect(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: 'LlmOps-staging-Endpoint-Error5xxRate-Warning' } })).toEqual({});
+  });
+
+  test('an invalid email address fails the stack with the construct path', () => {
+    const bad = resolveConfig('dev', { monitoring: { alarmEmails: ['not-an-email'] } });
+    const e = validationError(() => new LlmOpsStack(new App(), 'LlmOps-dev', { config: bad, approvedModelPackageParameter: PARAMETER }));
+    expect(e.codes).toEqual(['LLMOPS_ALARM_EMAIL']);
+    expect(e.message).toBe("LlmOpsMonitoring at 'LlmOps-dev/Monitoring': alarmEmails[0] 'not-an-email' is not an email address [LLMOPS_ALARM_EMAIL]");
   });
 });
