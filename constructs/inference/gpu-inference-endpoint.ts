@@ -336,6 +336,8 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
   public readonly dataCaptureS3Uri?: string;
   /** The auto scaling targets, by variant name. */
   public readonly scalableTargets: Record<string, appscaling.ScalableTarget> = {};
+  /** The instance type of every variant (the shadow variant's included), by variant name. */
+  public readonly variantInstanceTypes: Record<string, GpuInstanceType> = {};
   /** The foundation this endpoint created for itself when no VPC, key or capture bucket was given. */
   public readonly foundation?: LlmOpsFoundation;
   /** The L1 endpoint. */
@@ -381,6 +383,7 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
     const variants = [primary, ...(props.additionalVariants ?? []).map((o, i) => inherit(o, `additionalVariants[${i}].`))];
     const shadow = props.shadowVariant && inherit(props.shadowVariant, 'shadowVariant.');
     const all = shadow ? [...variants, shadow] : variants;
+    for (const x of all) this.variantInstanceTypes[x.variantName] = x.instanceType;
 
     this.endpointName = props.endpointName
       ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-' }).replace(/[^a-zA-Z0-9-]/g, '').toLowerCase();

@@ -59,10 +59,11 @@ export interface EndpointMonitoringOptions extends EvaluationOptions {
    */
   readonly rollback?: boolean;
   /**
-   * Alarm when requests fail because an inference component has no instance (scale to zero).
-   * @default false
+   * Inference components that scale to zero: alarm on the first request that fails because the component has no
+   * instance (`NoCapacityInvocationFailures`, dimension InferenceComponentName).
+   * @default - none
    */
-  readonly scaleToZero?: boolean;
+  readonly scaleToZeroComponents?: string[];
 }
 
 /** Options of {@link LlmOpsMonitoring.monitorVectorStore}. */
@@ -114,6 +115,8 @@ interface Signal {
   readonly factor?: number;
   /** The user's unit is a percentage (so at most 100). */
   readonly percent?: boolean;
+  /** Fire at the threshold, not only above it (counts where a single event matters). */
+  readonly inclusive?: boolean;
   readonly description: string;
   readonly missing?: cloudwatch.TreatMissingData;
   readonly evaluationPeriods?: number;
@@ -176,7 +179,8 @@ export class LlmOpsMonitoring extends Construct {
    */
   public monitorEndpoint(endpoint: IInferenceEndpoint, options: EndpointMonitoringOptions = {}): this {
     const t = { ...DEFAULT_THRESHOLDS.endpoint, ...this.thresholds.endpoint, ...options.thresholds };
-    const gpus = options.acceleratorCount ?? (endpoint instanceof GpuInferenceEndpoint ? endpoint.instanceType.acceleratorCount : undefined);
+    const gpusOf = (variantName: string) => options.acceleratorCount
+      ?? (endpoint instanceof GpuInferenceEndpoint ? endpoint.variantInstanceTypes[variantName]?.acceleratorCount : undefined);
     const name = resourceName(endpoint);
     const v = new PropValidator('LlmOpsMonitoring', this);
     validateEvaluation(v, `monitorEndpoint(${name}) options`, options);
@@ -185,6 +189,7 @@ export class LlmOpsMonitoring extends Construct {
     const criticals: cloudwatch.IAlarm[] = [];
     const rollback: cloudwatch.IAlarm[] = [];
     for (const variantName of variants) {
+      const gpus = gpusOf(variantName);
       const prefix = variants.length > 1 ? `${name}-${variantName}` : name;
       const m = { variantName };
       const signals: Signal[] = [
@@ -206,12 +211,6 @@ export class LlmOpsMonitoring extends Construct {
           },
         );
       }
-      if (options.scaleToZero) {
-        signals.push({
-          key: 'NoCapacity', metric: endpoint.metric('NoCapacityInvocationFailures', { ...m, statistic: 'Sum' }), direction: 'above',
-          thresholds: { critical: 1 }, evaluationPeriods: 1, description: 'requests failed while no instance served the model (scale to zero)',
-        });
-      }
       for (const s of signals) {
         const created = this.addSignal(v, prefix, s, options);
         if (created.critical) criticals.push(created.critical);
@@ -227,6 +226,17 @@ export class LlmOpsMonitoring extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
       this.wire(anomaly);
+    }
+    for (const component of options.scaleToZeroComponents ?? []) {
+      const created = this.addSignal(v, `${name}-${component.replace(/[^A-Za-z0-9]/g, '')}`, {
+        key: 'NoCapacity', inclusive: true, direction: 'above', thresholds: { critical: 1 }, evaluationPeriods: 1,
+        metric: new cloudwatch.Metric({
+          namespace: 'AWS/SageMaker', metricName: 'NoCapacityInvocationFailures', dimensionsMap: { InferenceComponentName: component },
+          statistic: cloudwatch.Stats.SUM, period: Duration.minutes(1),
+        }),
+        description: `requests that failed while ${component} had no instance (scale to zero)`,
+      }, options);
+      if (created.critical) criticals.push(created.critical);
     }
     v.throwIfInvalid();
     if (criticals.length > 0) {
@@ -267,16 +277,24 @@ export class LlmOpsMonitoring extends Construct {
         ]),
       }),
     );
-    if (gpus !== undefined) {
-      this.dashboard.addWidgets(
-        new cloudwatch.GraphWidget({ title: 'GPU utilisation per GPU (%)', width: 8, left: variants.map(variantName => pct(endpoint.metricGpuUtilization({ variantName }), variantName, 1 / gpus)) }),
-        new cloudwatch.GraphWidget({ title: 'GPU memory per GPU (%)', width: 8, left: variants.map(variantName => pct(endpoint.metricGpuMemoryUtilization({ variantName }), variantName, 1 / gpus)) }),
-        new cloudwatch.GraphWidget({
-          title: 'Instances (reporting)', width: 8,
-          left: variants.map(variantName => endpoint.metric('CPUUtilization', { variantName, namespace: INSTANCE_NAMESPACE, statistic: 'SampleCount', label: variantName })),
-        }),
-      );
-    }
+    const gpuVariants = variants.filter(variantName => gpusOf(variantName) !== undefined);
+    const gpuWidgets = gpuVariants.length === 0 ? [] : [
+      new cloudwatch.GraphWidget({
+        title: 'GPU utilisation per GPU (%)', width: 8,
+        left: gpuVariants.map(variantName => pct(endpoint.metricGpuUtilization({ variantName }), variantName, 1 / gpusOf(variantName)!)),
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'GPU memory per GPU (%)', width: 8,
+        left: gpuVariants.map(variantName => pct(endpoint.metricGpuMemoryUtilization({ variantName }), variantName, 1 / gpusOf(variantName)!)),
+      }),
+    ];
+    this.dashboard.addWidgets(
+      ...gpuWidgets,
+      new cloudwatch.GraphWidget({
+        title: 'Instances (reporting)', width: 8,
+        left: variants.map(variantName => endpoint.metric('CPUUtilization', { variantName, namespace: INSTANCE_NAMESPACE, statistic: 'SampleCount', label: variantName })),
+      }),
+    );
     return this;
   }
 
@@ -291,8 +309,8 @@ export class LlmOpsMonitoring extends Construct {
     if (store instanceof OpenSearchServerlessVectorStore) {
       signals = [
         { key: 'SearchLatency', metric: store.metricSearchLatency(five), direction: 'above', thresholds: t.searchLatencyMs, description: 'average search latency (ms)' },
-        { key: 'SearchErrors', metric: store.metricSearchErrors(five), direction: 'above', thresholds: t.searchErrors, description: 'failed searches per 5 minutes' },
-        { key: 'IngestionErrors', metric: store.metricIngestionErrors(five), direction: 'above', thresholds: t.ingestionErrors, description: 'failed ingestion requests per 5 minutes' },
+        { key: 'SearchErrors', inclusive: true, metric: store.metricSearchErrors(five), direction: 'above', thresholds: t.searchErrors, description: 'failed searches per 5 minutes' },
+        { key: 'IngestionErrors', inclusive: true, metric: store.metricIngestionErrors(five), direction: 'above', thresholds: t.ingestionErrors, description: 'failed ingestion requests per 5 minutes' },
       ];
     } else if (store instanceof AuroraPgVectorStore) {
       signals = [
@@ -323,8 +341,8 @@ export class LlmOpsMonitoring extends Construct {
     const v = new PropValidator('LlmOpsMonitoring', this);
     const hour = { period: Duration.hours(1) };
     const signals: Signal[] = [
-      { key: 'FailedExecutions', metric: pipeline.metricExecutionsFailed(hour), direction: 'above', thresholds: t.failedExecutions, evaluationPeriods: 1, description: 'failed fine-tuning executions per hour' },
-      { key: 'TimedOutExecutions', metric: pipeline.metricExecutionsTimedOut(hour), direction: 'above', thresholds: t.timedOutExecutions, evaluationPeriods: 1, description: 'timed-out fine-tuning executions per hour' },
+      { key: 'FailedExecutions', inclusive: true, metric: pipeline.metricExecutionsFailed(hour), direction: 'above', thresholds: t.failedExecutions, evaluationPeriods: 1, description: 'failed fine-tuning executions per hour' },
+      { key: 'TimedOutExecutions', inclusive: true, metric: pipeline.metricExecutionsTimedOut(hour), direction: 'above', thresholds: t.timedOutExecutions, evaluationPeriods: 1, description: 'timed-out fine-tuning executions per hour' },
     ];
     for (const s of signals) this.addSignal(v, name, s, { evaluationPeriods: 1 });
     v.throwIfInvalid();
@@ -373,7 +391,8 @@ export class LlmOpsMonitoring extends Construct {
         threshold,
         evaluationPeriods,
         datapointsToAlarm: s.evaluationPeriods ?? options.datapointsToAlarm ?? evaluationPeriods,
-        comparisonOperator: s.direction === 'above' ? cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD : cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        comparisonOperator: s.direction === 'below' ? cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
+          : s.inclusive ? cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD : cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         treatMissingData: s.missing ?? cloudwatch.TreatMissingData.NOT_BREACHING,
       });
       this.wire(alarm);
