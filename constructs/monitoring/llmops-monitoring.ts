@@ -45,7 +45,7 @@ export interface EndpointMonitoringOptions extends EvaluationOptions {
   readonly thresholds?: EndpointThresholds;
   /**
    * The variants to watch.
-   * @default - the primary variant
+   * @default - every variant of a GpuInferenceEndpoint (the shadow included); the primary variant of an imported one
    */
   readonly variantNames?: string[];
   /**
@@ -185,7 +185,8 @@ export class LlmOpsMonitoring extends Construct {
     const v = new PropValidator('LlmOpsMonitoring', this);
     validateEvaluation(v, `monitorEndpoint(${name}) options`, options);
     v.range('LLMOPS_THRESHOLD_RANGE', `monitorEndpoint(${name}) thresholds.invocationsAnomalyStdDevs`, t.invocationsAnomalyStdDevs, 0.1, 10, 'standard deviations', true);
-    const variants = options.variantNames ?? [endpoint.primaryVariantName];
+    const variants = options.variantNames
+      ?? (endpoint instanceof GpuInferenceEndpoint ? Object.keys(endpoint.variantInstanceTypes) : [endpoint.primaryVariantName]);
     const criticals: cloudwatch.IAlarm[] = [];
     const rollback: cloudwatch.IAlarm[] = [];
     for (const variantName of variants) {

@@ -12,7 +12,10 @@ export interface SeverityThresholds {
 
 /** Thresholds of an inference endpoint's alarms. */
 export interface EndpointThresholds {
-  /** p99 model latency, in **milliseconds**. @default - warning 30 000, critical 60 000 */
+  /**
+   * p99 model latency, in **milliseconds**. InvokeEndpoint gives a container at most 60 s, so keep critical below it.
+   * @default - warning 20 000, critical 45 000
+   */
   readonly modelLatencyP99Ms?: SeverityThresholds;
   /** Average overhead latency, in milliseconds. @default - warning 200, critical 1 000 */
   readonly overheadLatencyMs?: SeverityThresholds;
@@ -23,8 +26,9 @@ export interface EndpointThresholds {
   /** Model error rate (errors and timeouts in the container), in percent. @default - warning 1, critical 5 */
   readonly modelErrorPercent?: SeverityThresholds;
   /**
-   * GPU memory utilisation per GPU, in percent. Serving engines pre-allocate the KV cache, so it sits near 90 %.
-   * @default - warning 97, critical 99
+   * GPU memory utilisation per GPU, in percent. TGI and vLLM pre-allocate free GPU memory for their KV cache, so it
+   * sits at 90-98 % on an idle server: no alarm by default; set thresholds for engines that do not pre-allocate.
+   * @default - no alarm (the dashboard still shows it)
    */
   readonly gpuMemoryPercent?: SeverityThresholds;
   /** GPU utilisation per GPU, in percent (saturation). @default - warning 90, no critical */
@@ -49,7 +53,11 @@ export interface VectorStoreThresholds {
   readonly capacityPercent?: SeverityThresholds;
   /** Aurora: CPU utilisation, in percent. @default - warning 80, critical 95 */
   readonly cpuPercent?: SeverityThresholds;
-  /** Aurora: open connections. @default - warning 500, no critical */
+  /**
+   * Aurora: open connections. Serverless v2 derives max_connections from maxCapacity (about 190 per ACU), so pick
+   * a threshold for your range.
+   * @default - no alarm
+   */
   readonly connections?: SeverityThresholds;
   /** Aurora: freeable memory below this, in MiB. @default - warning 512, critical 256 */
   readonly freeableMemoryMiB?: SeverityThresholds;
@@ -76,12 +84,12 @@ export interface MonitoringThresholds {
 /** The defaults, as documented in the README table. */
 export const DEFAULT_THRESHOLDS = {
   endpoint: {
-    modelLatencyP99Ms: { warning: 30_000, critical: 60_000 },
+    modelLatencyP99Ms: { warning: 20_000, critical: 45_000 },
     overheadLatencyMs: { warning: 200, critical: 1_000 },
     error5xxPercent: { warning: 1, critical: 5 },
     error4xxPercent: { warning: 5, critical: 20 },
     modelErrorPercent: { warning: 1, critical: 5 },
-    gpuMemoryPercent: { warning: 97, critical: 99 },
+    gpuMemoryPercent: {},
     gpuUtilizationPercent: { warning: 90 },
     gpuIdlePercent: { warning: 5 },
     diskPercent: { warning: 80, critical: 90 },
@@ -93,7 +101,7 @@ export const DEFAULT_THRESHOLDS = {
     ingestionErrors: { warning: 1, critical: 10 },
     capacityPercent: { warning: 80, critical: 95 },
     cpuPercent: { warning: 80, critical: 95 },
-    connections: { warning: 500 },
+    connections: {},
     freeableMemoryMiB: { warning: 512, critical: 256 },
   },
   fineTuning: {

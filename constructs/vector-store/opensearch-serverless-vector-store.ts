@@ -303,7 +303,8 @@ export class OpenSearchServerlessVectorStore extends Resource implements IVector
 
   /** Average search latency, in **milliseconds**. @default - Average over 1 minute */
   public metricSearchLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('SearchRequestLatency', { statistic: cloudwatch.Stats.AVERAGE, unit: cloudwatch.Unit.MILLISECONDS, ...props });
+    // No unit filter: AOSS does not document the unit it publishes, and a mismatch would leave alarms without data.
+    return this.metric('SearchRequestLatency', { statistic: cloudwatch.Stats.AVERAGE, ...props });
   }
 
   /** Failed searches per minute. @default - Sum over 1 minute */

@@ -100,7 +100,12 @@ describe('When a whole LLMOps stack is monitored with the defaults', () => {
     vpc,
     encryptionKey,
   });
-  const monitoring = new LlmOpsMonitoring(stack, 'Monitoring', { encryptionKey, alarmEmails: ['ops@example.com'] });
+  // GPU-memory and connection alarms are opt-in (serving engines pre-allocate GPU memory; Aurora's connection limit
+  // follows maxCapacity): they are given here so that the table covers their conversion too.
+  const monitoring = new LlmOpsMonitoring(stack, 'Monitoring', {
+    encryptionKey, alarmEmails: ['ops@example.com'],
+    thresholds: { endpoint: { gpuMemoryPercent: { warning: 97, critical: 99 } }, vectorStore: { connections: { warning: 500 } } },
+  });
   monitoring.monitorEndpoint(endpoint).monitorVectorStore(search).monitorVectorStore(pg).monitorFineTuning(tuning).addAlarmStatusWidget();
   // Template.fromStack throws on a circular dependency, so reaching the tests means the rollback wiring has none.
   const t = Template.fromStack(stack);
@@ -117,8 +122,8 @@ describe('When a whole LLMOps stack is monitored with the defaults', () => {
   // alarm name, namespace, metric, statistic, period (s), threshold (metric unit), comparison, evaluation periods, datapoints to alarm, missing data
   const rows: Array<[string, string, string, string, number, number, string, number, number, string]> = [
     // Endpoint on ml.g5.12xlarge (4 GPUs). ModelLatency and OverheadLatency are microseconds; error rates 0-1; GPU metrics 0-400 %.
-    ['TestStack-Chat-ModelLatencyP99-Warning', SM, 'ModelLatency', 'p99', 60, 30_000_000, GT, 3, 3, NB],
-    ['TestStack-Chat-ModelLatencyP99-Critical', SM, 'ModelLatency', 'p99', 60, 60_000_000, GT, 3, 3, NB],
+    ['TestStack-Chat-ModelLatencyP99-Warning', SM, 'ModelLatency', 'p99', 60, 20_000_000, GT, 3, 3, NB],
+    ['TestStack-Chat-ModelLatencyP99-Critical', SM, 'ModelLatency', 'p99', 60, 45_000_000, GT, 3, 3, NB],
     ['TestStack-Chat-OverheadLatency-Warning', SM, 'OverheadLatency', 'Average', 60, 200_000, GT, 3, 3, NB],
     ['TestStack-Chat-OverheadLatency-Critical', SM, 'OverheadLatency', 'Average', 60, 1_000_000, GT, 3, 3, NB],
     ['TestStack-Chat-Error5xxRate-Warning', SM, 'Invocation5XXErrors', 'Average', 60, 0.01, GT, 3, 3, NB],
@@ -366,7 +371,7 @@ describe('When the facade is given a topic and a threshold override, and rollbac
 
   test('the other alarms keep their defaults', () => {
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'TestStack-Chat-Error4xxRate-Warning', Threshold: 0.05 });
-    t.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'TestStack-Chat-ModelLatencyP99-Critical', Threshold: 60_000_000 });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'TestStack-Chat-ModelLatencyP99-Critical', Threshold: 45_000_000 });
   });
 
   test('every alarm notifies the given topic, and no topic or key of its own is created', () => {
@@ -395,7 +400,7 @@ describe('When variants, imported endpoints and scale to zero are monitored', ()
   });
   const legacy = GpuInferenceEndpoint.fromEndpointAttributes(stack, 'Legacy', { endpointName: 'legacy-chat' });
   const big = GpuInferenceEndpoint.fromEndpointAttributes(stack, 'Big', { endpointName: 'big-chat' });
-  const monitoring = new LlmOpsMonitoring(stack, 'Monitoring');
+  const monitoring = new LlmOpsMonitoring(stack, 'Monitoring', { thresholds: { endpoint: { gpuMemoryPercent: { warning: 97, critical: 99 } } } });
   monitoring
     .monitorEndpoint(abTest, { variantNames: ['AllTraffic', 'Challenger'] })
     .monitorEndpoint(legacy, { scaleToZeroComponents: ['chat-ic'] })
