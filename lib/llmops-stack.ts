@@ -25,8 +25,9 @@ export interface LlmOpsStackProps extends StackProps {
 
 /**
  * One environment of the LLMOps application, wired from one typed configuration: the shared foundation (key,
- * private VPC, buckets) and the GPU inference endpoint, with rollback alarms on an encrypted topic when the
- * environment uses guarded deployments.
+ * private VPC, buckets), the GPU inference endpoint, the vector store, the fine-tuning pipeline with promotion of
+ * approved models through this stack, an application role, and monitoring of all of it (whose critical latency and
+ * 5xx alarms roll guarded deployments back).
  */
 export class LlmOpsStack extends Stack {
   /** The configuration the stack was built from. */
@@ -53,7 +54,7 @@ export class LlmOpsStack extends Stack {
 
   constructor(scope: Construct, id: string, props: LlmOpsStackProps) {
     super(scope, id, {
-      description: `cdk-llmops ${props.config.environment}: GPU inference endpoint on SageMaker and a vector store, in a private VPC`,
+      description: `cdk-llmops ${props.config.environment}: GPU inference endpoint, vector store, fine-tuning and monitoring, in a private VPC`,
       ...props,
       env: props.env ?? (props.config.account ? { account: props.config.account, region: props.config.region } : undefined),
     });

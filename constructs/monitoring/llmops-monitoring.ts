@@ -162,6 +162,14 @@ export class LlmOpsMonitoring extends Construct {
         resources: ['*'],
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }));
+      // EventBridge rules (fine-tuning failures, training job failures) publish to the topic too.
+      key.addToResourcePolicy(new iam.PolicyStatement({
+        sid: 'AllowEventBridgeToPublish',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }));
       this.topic = new sns.Topic(this, 'Topic', { masterKey: key, enforceSSL: true, displayName: `${Stack.of(this).stackName} alarms` });
     }
     for (const email of props.alarmEmails ?? []) this.topic.addSubscription(new subscriptions.EmailSubscription(email));

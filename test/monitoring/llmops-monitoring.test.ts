@@ -537,3 +537,21 @@ describe('When monitoring input is invalid', () => {
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'TestStack-Chat-DiskUtilization-Critical', Threshold: 85, EvaluationPeriods: 5, DatapointsToAlarm: 3 });
   });
 });
+
+describe('When the facade creates its own topic', () => {
+  const stack = newStack();
+  new LlmOpsMonitoring(stack, 'Monitoring');
+  const t = Template.fromStack(stack);
+
+  test('its key lets CloudWatch alarms and EventBridge rules publish to the encrypted topic', () => {
+    t.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Sid: 'AllowCloudWatchAlarmsToPublish', Principal: { Service: 'cloudwatch.amazonaws.com' } }),
+          Match.objectLike({ Sid: 'AllowEventBridgeToPublish', Principal: { Service: 'events.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
+        ]),
+      },
+    });
+  });
+});
