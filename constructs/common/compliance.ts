@@ -1,4 +1,6 @@
 import { Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
 
 /**
@@ -27,4 +29,29 @@ export function findingResourceText(scope: IConstruct, arn: string): string {
  */
 export function acknowledgeWildcardResource(scope: IConstruct, arn: string, reason: string): void {
   Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Resource::${findingResourceText(scope, arn)}]`, reason });
+}
+
+/** Acknowledges the HIPAA/NIST replication findings of a bucket: replication is the deploying account's DR choice. */
+export function acknowledgeReplication(bucket: s3.IBucket): void {
+  const reason = 'cross-region replication is a disaster-recovery choice of the deploying account (it needs a second region and key); the bucket is versioned and retained instead';
+  Validations.of(bucket).acknowledge(
+    { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason },
+    { id: 'NIST.800.53.R5-S3BucketReplicationEnabled', reason },
+  );
+}
+
+/**
+ * Acknowledges the "unrestricted SSH / common ports" findings on the security-group-to-security-group ingress rules
+ * that already exist on `group` (aws-cdk-lib names them `from <peer>:<port>`). Only rules whose source is another
+ * security group qualify: CIDR rules live on the group itself and stay checked.
+ */
+export function acknowledgeSecurityGroupSourceRules(group: ec2.SecurityGroup, reason: string): void {
+  for (const rule of group.node.children.filter(c => c.node.id.startsWith('from '))) {
+    Validations.of(rule).acknowledge(
+      { id: 'HIPAA.Security-EC2RestrictedSSH', reason },
+      { id: 'HIPAA.Security-EC2RestrictedCommonPorts', reason },
+      { id: 'NIST.800.53.R5-EC2RestrictedSSH', reason },
+      { id: 'NIST.800.53.R5-EC2RestrictedCommonPorts', reason },
+    );
+  }
 }

@@ -13,7 +13,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { buildDefinition } from './pipeline-definition';
 import { TrainingImage } from './training-image';
-import { acknowledgeWildcardResource } from '../common/compliance';
+import { acknowledgeReplication, acknowledgeSecurityGroupSourceRules, acknowledgeWildcardResource } from '../common/compliance';
 import { warnImportedKey } from '../common/custom-resource-function';
 import { LeastPrivilegeRole } from '../common/least-privilege-role';
 import { PropValidator } from '../common/validation';
@@ -273,7 +273,7 @@ export class FineTuningPipeline extends Construct {
     // Datasets: versioned (data versioning for traceability), KMS, TLS-only, access-logged; checkpoints expire.
     const logsBucket = props.accessLogsBucket ?? this.foundation?.accessLogsBucket;
     this.datasetsBucket = new s3.Bucket(this, 'DatasetsBucket', {
-      ...secureBucketProps({ encryptionKey: key, accessLogsBucket: logsBucket, accessLogsPrefix: logsBucket ? 'datasets/' : undefined, removalPolicy, noncurrentVersionExpiration: Duration.days(365) }),
+      ...secureBucketProps({ encryptionKey: key, accessLogsBucket: logsBucket, accessLogsPrefix: logsBucket ? 'datasets/' : undefined, removalPolicy }),
       lifecycleRules: [
         { id: 'ExpireNoncurrentVersions', noncurrentVersionExpiration: Duration.days(365), abortIncompleteMultipartUploadAfter: Duration.days(7) },
         { id: 'ExpireCheckpoints', prefix: 'checkpoints/', expiration: Duration.days(30), noncurrentVersionExpiration: Duration.days(1) },
@@ -283,11 +283,7 @@ export class FineTuningPipeline extends Construct {
       // The native CloudFormation property: aws-cdk-lib's eventBridgeEnabled deploys a Lambda with an AWS managed policy.
       (this.datasetsBucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
     }
-    const replicationReason = 'cross-region replication is a disaster-recovery choice of the deploying account; the bucket is versioned and retained';
-    Validations.of(this.datasetsBucket).acknowledge(
-      { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: replicationReason },
-      { id: 'NIST.800.53.R5-S3BucketReplicationEnabled', reason: replicationReason },
-    );
+    acknowledgeReplication(this.datasetsBucket);
     if (!logsBucket) {
       const reason = 'the pipeline was given a VPC and key but no foundation: pass a foundation-created pipeline or enable access logging on your side';
       Validations.of(this.datasetsBucket).acknowledge(
@@ -330,13 +326,8 @@ export class FineTuningPipeline extends Construct {
     securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to VPC endpoints and S3');
     // Distributed training: the instances of one job talk to each other.
     securityGroup.connections.allowInternally(ec2.Port.allTraffic(), 'Between the instances of one training job');
-    const selfReason = 'SageMaker distributed training needs all traffic between the instances of one job (NCCL picks its ports); the only source is this security group itself, never a CIDR';
-    for (const rule of securityGroup.node.children.filter(c => c.node.id.startsWith('from '))) {
-      Validations.of(rule).acknowledge(
-        { id: 'HIPAA.Security-EC2RestrictedCommonPorts', reason: selfReason }, { id: 'NIST.800.53.R5-EC2RestrictedCommonPorts', reason: selfReason },
-        { id: 'HIPAA.Security-EC2RestrictedSSH', reason: selfReason }, { id: 'NIST.800.53.R5-EC2RestrictedSSH', reason: selfReason },
-      );
-    }
+    acknowledgeSecurityGroupSourceRules(securityGroup,
+      'SageMaker distributed training needs all traffic between the instances of one job (NCCL picks its ports); the only source is this security group itself, never a CIDR');
 
     // The model registry.
     this.modelPackageGroup = new CfnModelPackageGroup(this, 'ModelPackageGroup', {

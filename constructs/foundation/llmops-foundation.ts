@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { customerKeyProps, defaultInterfaceEndpoints, secureBucketProps } from './secure-defaults';
+import { acknowledgeReplication } from '../common/compliance';
 import { PropValidator } from '../common/validation';
 
 /** The address range of a VPC this construct creates. */
@@ -235,14 +236,6 @@ export class LlmOpsFoundation extends Construct {
 export function selectPrivateSubnets(vpc: ec2.IVpc, internetEgress: boolean): ec2.SubnetSelection {
   if (internetEgress) return { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
   return { subnetType: vpc.isolatedSubnets.length > 0 ? ec2.SubnetType.PRIVATE_ISOLATED : ec2.SubnetType.PRIVATE_WITH_EGRESS };
-}
-
-function acknowledgeReplication(bucket: s3.IBucket): void {
-  const reason = 'cross-region replication is a disaster-recovery choice of the deploying account (it needs a second region and key); the bucket is versioned and retained instead';
-  Validations.of(bucket).acknowledge(
-    { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason },
-    { id: 'NIST.800.53.R5-S3BucketReplicationEnabled', reason },
-  );
 }
 
 function endpointId(service: ec2.InterfaceVpcEndpointAwsService): string {

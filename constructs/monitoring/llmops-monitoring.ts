@@ -154,22 +154,16 @@ export class LlmOpsMonitoring extends Construct {
       this.topic = props.topic;
     } else {
       const key = props.encryptionKey ?? new kms.Key(this, 'TopicKey', { enableKeyRotation: true, description: `Alarm topic of ${this.node.path}` });
-      // CloudWatch publishes to the encrypted topic with this key.
-      key.addToResourcePolicy(new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsToPublish',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }));
-      // EventBridge rules (fine-tuning failures, training job failures) publish to the topic too.
-      key.addToResourcePolicy(new iam.PolicyStatement({
-        sid: 'AllowEventBridgeToPublish',
-        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }));
+      // CloudWatch alarms and EventBridge rules (fine-tuning and training-job failures) publish with this key.
+      for (const [sid, service] of [['AllowCloudWatchAlarmsToPublish', 'cloudwatch'], ['AllowEventBridgeToPublish', 'events']]) {
+        key.addToResourcePolicy(new iam.PolicyStatement({
+          sid,
+          principals: [new iam.ServicePrincipal(`${service}.amazonaws.com`)],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+        }));
+      }
       this.topic = new sns.Topic(this, 'Topic', { masterKey: key, enforceSSL: true, displayName: `${Stack.of(this).stackName} alarms` });
     }
     for (const email of props.alarmEmails ?? []) this.topic.addSubscription(new subscriptions.EmailSubscription(email));

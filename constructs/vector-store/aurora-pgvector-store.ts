@@ -9,7 +9,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { PG_IDENTIFIER, PgVectorSchemaProperties } from './handlers/contracts';
 import { HnswOptions, IVectorStore, VectorDistance } from './vector-store';
-import { acknowledgeWildcardResource } from '../common/compliance';
+import { acknowledgeSecurityGroupSourceRules, acknowledgeWildcardResource } from '../common/compliance';
 import { CustomResourceFunction, warnImportedKey } from '../common/custom-resource-function';
 import { LeastPrivilegeRole } from '../common/least-privilege-role';
 import { PropValidator } from '../common/validation';
@@ -293,15 +293,8 @@ export class AuroraPgVectorStore extends Resource implements IVectorStore {
     // Also when the VPC brings its own Secrets Manager endpoint (createVpcEndpoints: false).
     rotationSg.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to Secrets Manager (a VPC endpoint)');
     // The rotation's ingress rule (added by aws-cdk-lib) carries the cluster port as a token that cdk-nag cannot read.
-    const portReason = `the source is the secret rotation's security group (no CIDR) and the port is the cluster's ${AURORA_PGVECTOR_PORT}, rendered as a token`;
-    for (const rule of securityGroup.node.children.filter(c => c.node.id.startsWith('from '))) {
-      Validations.of(rule).acknowledge(
-        { id: 'HIPAA.Security-EC2RestrictedSSH', reason: portReason },
-        { id: 'HIPAA.Security-EC2RestrictedCommonPorts', reason: portReason },
-        { id: 'NIST.800.53.R5-EC2RestrictedSSH', reason: portReason },
-        { id: 'NIST.800.53.R5-EC2RestrictedCommonPorts', reason: portReason },
-      );
-    }
+    acknowledgeSecurityGroupSourceRules(securityGroup,
+      `the source is the secret rotation's security group (no CIDR) and the port is the cluster's ${AURORA_PGVECTOR_PORT}, rendered as a token`);
 
     // The schema manager: Data API statements for the extension, table and HNSW index.
     const manager = new CustomResourceFunction(this, 'SchemaManager', {
