@@ -116,3 +116,36 @@ export const SAGEMAKER_REGISTER_ACTIONS = ['sagemaker:CreateModelPackage'];
 
 /** Let SageMaker run as a role (conditioned on iam:PassedToService = sagemaker.amazonaws.com). */
 export const PASS_ROLE_ACTIONS = ['iam:PassRole'];
+
+/** Apply a Bedrock guardrail to content (the ApplyGuardrail API), on the guardrail's ARN. */
+export const BEDROCK_APPLY_GUARDRAIL_ACTIONS = ['bedrock:ApplyGuardrail'];
+
+/** Read a guardrail's configuration (to resolve its version at run time). */
+export const BEDROCK_GET_GUARDRAIL_ACTIONS = ['bedrock:GetGuardrail'];
+
+/**
+ * IAM actions that let a principal raise its own or another principal's privileges: a permissions boundary denies
+ * them all (users, keys, policies, boundaries, role trust).
+ */
+export const IAM_PRIVILEGE_ESCALATION_ACTIONS = [
+  'iam:CreateUser', 'iam:CreateLoginProfile', 'iam:UpdateLoginProfile', 'iam:CreateAccessKey', 'iam:AddUserToGroup',
+  'iam:CreateRole', 'iam:UpdateAssumeRolePolicy',
+  'iam:AttachRolePolicy', 'iam:AttachUserPolicy', 'iam:AttachGroupPolicy',
+  'iam:PutRolePolicy', 'iam:PutUserPolicy', 'iam:PutGroupPolicy',
+  'iam:CreatePolicy', 'iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicyVersion',
+  'iam:DetachRolePolicy', 'iam:DeleteRolePolicy',
+  'iam:PutRolePermissionsBoundary', 'iam:PutUserPermissionsBoundary',
+  'iam:DeleteRolePermissionsBoundary', 'iam:DeleteUserPermissionsBoundary',
+];
+
+/** KMS actions that would destroy or disable a key, or take it over: a permissions boundary denies them on the stack's keys. */
+export const KMS_KEY_DESTRUCTION_ACTIONS = [
+  'kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:DisableKeyRotation', 'kms:PutKeyPolicy', 'kms:DeleteAlias', 'kms:UpdateAlias',
+];
+
+/** The SageMaker create calls whose requests carry the VPC, KMS and network-isolation condition keys. */
+export const SAGEMAKER_GUARDED_CREATE_ACTIONS = {
+  model: 'sagemaker:CreateModel',
+  endpointConfig: 'sagemaker:CreateEndpointConfig',
+  trainingJob: 'sagemaker:CreateTrainingJob',
+} as const;
