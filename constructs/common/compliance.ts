@@ -31,13 +31,22 @@ export function acknowledgeWildcardResource(scope: IConstruct, arn: string, reas
   Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Resource::${findingResourceText(scope, arn)}]`, reason });
 }
 
-/** Acknowledges the HIPAA/NIST replication findings of a bucket: replication is the deploying account's DR choice. */
+/** The compliance packs whose rule IDs share a name after the pack prefix (cdk-nag v3). */
+export const COMPLIANCE_PACK_PREFIXES: readonly string[] = ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'];
+
+/**
+ * Acknowledges one compliance rule (e.g. `S3BucketReplicationEnabled`) in every compliance pack that may carry it
+ * (HIPAA Security, NIST 800-53 R5, PCI DSS 3.2.1) on `scope` and its children, with one reason. A pack without the
+ * rule ignores the acknowledgement.
+ */
+export function acknowledgeComplianceRule(scope: IConstruct, rule: string, reason: string): void {
+  Validations.of(scope).acknowledge(...COMPLIANCE_PACK_PREFIXES.map(prefix => ({ id: `${prefix}-${rule}`, reason })));
+}
+
+/** Acknowledges the replication findings of a bucket: replication is the deploying account's DR choice. */
 export function acknowledgeReplication(bucket: s3.IBucket): void {
-  const reason = 'cross-region replication is a disaster-recovery choice of the deploying account (it needs a second region and key); the bucket is versioned and retained instead';
-  Validations.of(bucket).acknowledge(
-    { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason },
-    { id: 'NIST.800.53.R5-S3BucketReplicationEnabled', reason },
-  );
+  acknowledgeComplianceRule(bucket, 'S3BucketReplicationEnabled',
+    'cross-region replication is a disaster-recovery choice of the deploying account (it needs a second region and key); the bucket is versioned and retained instead');
 }
 
 /**
@@ -47,11 +56,7 @@ export function acknowledgeReplication(bucket: s3.IBucket): void {
  */
 export function acknowledgeSecurityGroupSourceRules(group: ec2.SecurityGroup, reason: string): void {
   for (const rule of group.node.children.filter(c => c.node.id.startsWith('from '))) {
-    Validations.of(rule).acknowledge(
-      { id: 'HIPAA.Security-EC2RestrictedSSH', reason },
-      { id: 'HIPAA.Security-EC2RestrictedCommonPorts', reason },
-      { id: 'NIST.800.53.R5-EC2RestrictedSSH', reason },
-      { id: 'NIST.800.53.R5-EC2RestrictedCommonPorts', reason },
-    );
+    acknowledgeComplianceRule(rule, 'EC2RestrictedSSH', reason);
+    acknowledgeComplianceRule(rule, 'EC2RestrictedCommonPorts', reason);
   }
 }

@@ -1,4 +1,4 @@
-import { Annotations, CustomResource, Duration, Names, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Annotations, CustomResource, Duration, Names, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { handlerAssetPath } from './handler-asset';
 import { LeastPrivilegeRole } from './least-privilege-role';
+import { acknowledgeComplianceRule } from './compliance';
 import { allowCloudWatchLogs } from '../foundation/secure-defaults';
 import { LAMBDA_LOG_ACTIONS, LAMBDA_VPC_ACTIONS } from '../permissions';
 
@@ -101,12 +102,8 @@ export class CustomResourceFunction extends Construct {
       ? 'failed asynchronous invocations go to an on-failure destination (the notification topic) instead of a dead-letter queue'
       : 'CloudFormation invokes this custom-resource handler and waits for its answer; the handler always answers (failures reach the stack events), so a dead-letter queue would only ever hold events CloudFormation already reported';
     const concurrencyReason = 'invoked once per resource operation or registry event; reserving concurrency would fail CreateFunction in accounts at the 10-execution minimum';
-    Validations.of(this.function).acknowledge(
-      { id: 'HIPAA.Security-LambdaDLQ', reason },
-      { id: 'NIST.800.53.R5-LambdaDLQ', reason },
-      { id: 'HIPAA.Security-LambdaConcurrency', reason: concurrencyReason },
-      { id: 'NIST.800.53.R5-LambdaConcurrency', reason: concurrencyReason },
-    );
+    acknowledgeComplianceRule(this.function, 'LambdaDLQ', reason);
+    acknowledgeComplianceRule(this.function, 'LambdaConcurrency', concurrencyReason);
   }
 
   /**

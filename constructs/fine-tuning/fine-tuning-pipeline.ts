@@ -13,7 +13,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { buildDefinition } from './pipeline-definition';
 import { TrainingImage } from './training-image';
-import { acknowledgeReplication, acknowledgeSecurityGroupSourceRules, acknowledgeWildcardResource } from '../common/compliance';
+import { acknowledgeComplianceRule, acknowledgeReplication, acknowledgeSecurityGroupSourceRules, acknowledgeWildcardResource } from '../common/compliance';
 import { warnImportedKey } from '../common/custom-resource-function';
 import { LeastPrivilegeRole } from '../common/least-privilege-role';
 import { PropValidator } from '../common/validation';
@@ -286,9 +286,8 @@ export class FineTuningPipeline extends Construct {
     acknowledgeReplication(this.datasetsBucket);
     if (!logsBucket) {
       const reason = 'the pipeline was given a VPC and key but no foundation: pass a foundation-created pipeline or enable access logging on your side';
-      Validations.of(this.datasetsBucket).acknowledge(
-        { id: 'AwsSolutions-S1', reason }, { id: 'HIPAA.Security-S3BucketLoggingEnabled', reason }, { id: 'NIST.800.53.R5-S3BucketLoggingEnabled', reason },
-      );
+      Validations.of(this.datasetsBucket).acknowledge({ id: 'AwsSolutions-S1', reason });
+      acknowledgeComplianceRule(this.datasetsBucket, 'S3BucketLoggingEnabled', reason);
     }
 
     // Training role: reads the datasets and base model, writes output and checkpoints, logs, pulls its image.

@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { customerKeyProps, defaultInterfaceEndpoints, secureBucketProps } from './secure-defaults';
-import { acknowledgeReplication } from '../common/compliance';
+import { acknowledgeComplianceRule, acknowledgeReplication } from '../common/compliance';
 import { PropValidator } from '../common/validation';
 
 /** The address range of a VPC this construct creates. */
@@ -146,13 +146,9 @@ export class LlmOpsFoundation extends Construct {
         noncurrentVersionExpiration: Duration.days(90),
       }));
       const reason = 'this bucket is the server-access-log and flow-log target';
-      Validations.of(bucket).acknowledge(
-        { id: 'AwsSolutions-S1', reason: `${reason}; logging its own access would loop` },
-        { id: 'HIPAA.Security-S3BucketLoggingEnabled', reason: `${reason}; logging its own access would loop` },
-        { id: 'NIST.800.53.R5-S3BucketLoggingEnabled', reason: `${reason}; logging its own access would loop` },
-        { id: 'HIPAA.Security-S3DefaultEncryptionKMS', reason: `${reason}; S3 server access logging supports only SSE-S3 on its target` },
-        { id: 'NIST.800.53.R5-S3DefaultEncryptionKMS', reason: `${reason}; S3 server access logging supports only SSE-S3 on its target` },
-      );
+      Validations.of(bucket).acknowledge({ id: 'AwsSolutions-S1', reason: `${reason}; logging its own access would loop` });
+      acknowledgeComplianceRule(bucket, 'S3BucketLoggingEnabled', `${reason}; logging its own access would loop`);
+      acknowledgeComplianceRule(bucket, 'S3DefaultEncryptionKMS', `${reason}; S3 server access logging supports only SSE-S3 on its target`);
       acknowledgeReplication(bucket);
       this._accessLogsBucket = bucket;
     }
@@ -188,10 +184,7 @@ export class LlmOpsFoundation extends Construct {
       },
     });
     const defaultSgReason = 'no resource uses the default security group (every ENI this library creates has its own group); closing it needs a Lambda custom resource with the AWS managed policy AWSLambdaBasicExecutionRole, which this library does not deploy';
-    Validations.of(vpc).acknowledge(
-      { id: 'HIPAA.Security-VPCDefaultSecurityGroupClosed', reason: defaultSgReason },
-      { id: 'NIST.800.53.R5-VPCDefaultSecurityGroupClosed', reason: defaultSgReason },
-    );
+    acknowledgeComplianceRule(vpc, 'VPCDefaultSecurityGroupClosed', defaultSgReason);
     const subnets = selectPrivateSubnets(vpc, egress);
     const services = props.interfaceEndpoints ?? defaultInterfaceEndpoints();
     if (services.length > 0) {
@@ -209,10 +202,7 @@ export class LlmOpsFoundation extends Construct {
     if (egress) {
       const reason = 'internetEgress was requested: the NAT gateway in this public subnet gives private subnets a route out; no instance in it has a public IP';
       for (const subnet of vpc.publicSubnets) {
-        Validations.of(subnet).acknowledge(
-          { id: 'HIPAA.Security-VPCNoUnrestrictedRouteToIGW', reason },
-          { id: 'NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW', reason },
-        );
+        acknowledgeComplianceRule(subnet, 'VPCNoUnrestrictedRouteToIGW', reason);
       }
     }
     return vpc;

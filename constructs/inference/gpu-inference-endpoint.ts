@@ -1,4 +1,4 @@
-import { Duration, Fn, Lazy, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Fn, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -16,7 +16,7 @@ import { checkModelFits, ModelSize } from './model-sizing';
 import { ModelSource, ModelSourceKind } from './model-source';
 import { ServingContainer } from './serving-container';
 import { CaptureMode, InferenceAmiVersion, RoutingStrategy } from './variant-settings';
-import { acknowledgeWildcardResource } from '../common/compliance';
+import { acknowledgeComplianceRule, acknowledgeWildcardResource } from '../common/compliance';
 import { warnImportedKey } from '../common/custom-resource-function';
 import { LeastPrivilegeRole } from '../common/least-privilege-role';
 import { PropValidator } from '../common/validation';
@@ -348,6 +348,7 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
   public readonly cfnModels: Record<string, CfnModel> = {};
 
   private readonly rollbackAlarms: cloudwatch.IAlarm[] = [];
+  private describeAlarms?: iam.PolicyStatement;
   private readonly deploymentStrategy?: DeploymentStrategy;
 
   constructor(scope: Construct, id: string, props: GpuInferenceEndpointProps) {
@@ -524,14 +525,11 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
     if (!volumeKey) {
       const types = [...new Set(all.filter(x => !x.instanceType.supportsVolumeKmsKey).map(x => x.instanceType.name))].join(', ');
       const reason = `${types} has local NVMe instance storage, encrypted by the instance's hardware module; SageMaker rejects an EndpointConfig KmsKeyId for such instances. Data capture and logs use the customer key.`;
-      Validations.of(this.cfnEndpointConfig).acknowledge(
-        { id: 'HIPAA.Security-SageMakerEndpointConfigurationKMSKeyConfigured', reason },
-        { id: 'NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured', reason },
-      );
+      acknowledgeComplianceRule(this.cfnEndpointConfig, 'SageMakerEndpointConfigurationKMSKeyConfigured', reason);
     }
 
     // 8. The endpoint, with deployment guardrails.
-    this.rollbackAlarms.push(...(props.deployment?.rollbackAlarms ?? []));
+    for (const alarm of props.deployment?.rollbackAlarms ?? []) this.addRollbackAlarm(alarm);
     this.cfnEndpoint = new CfnEndpoint(this, 'Endpoint', {
       endpointName: this.endpointName,
       endpointConfigName: this.cfnEndpointConfig.attrEndpointConfigName,
@@ -557,6 +555,12 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
    */
   public addRollbackAlarm(alarm: cloudwatch.IAlarm): void {
     this.rollbackAlarms.push(alarm);
+    // SageMaker reads the alarms' state with the execution role while it bakes a deployment: one statement, every alarm.
+    if (!this.describeAlarms) {
+      this.describeAlarms = new iam.PolicyStatement({ actions: CLOUDWATCH_DESCRIBE_ALARM_ACTIONS });
+      this.role.addToPrincipalPolicy(this.describeAlarms);
+    }
+    this.describeAlarms.addResources(alarm.alarmArn);
   }
 
   private validate(v: PropValidator, props: GpuInferenceEndpointProps, variants: ResolvedVariant[], shadow: ResolvedVariant | undefined,
@@ -706,9 +710,6 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
   private renderDeployment(d: EndpointDeploymentOptions | undefined): CfnEndpoint.DeploymentConfigProperty | undefined {
     if (!d && this.rollbackAlarms.length === 0) return undefined;
     const strategy = this.deploymentStrategy ?? DeploymentStrategy.allAtOnce();
-    if (this.rollbackAlarms.length > 0) {
-      iam.Grant.addToPrincipal({ grantee: this.role, actions: CLOUDWATCH_DESCRIBE_ALARM_ACTIONS, resourceArns: this.rollbackAlarms.map(a => a.alarmArn) });
-    }
     return {
       blueGreenUpdatePolicy: {
         trafficRoutingConfiguration: strategy.render(),

@@ -9,7 +9,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { PG_IDENTIFIER, PgVectorSchemaProperties } from './handlers/contracts';
 import { HnswOptions, IVectorStore, VectorDistance } from './vector-store';
-import { acknowledgeSecurityGroupSourceRules, acknowledgeWildcardResource } from '../common/compliance';
+import { acknowledgeComplianceRule, acknowledgeSecurityGroupSourceRules, acknowledgeWildcardResource } from '../common/compliance';
 import { CustomResourceFunction, warnImportedKey } from '../common/custom-resource-function';
 import { LeastPrivilegeRole } from '../common/least-privilege-role';
 import { PropValidator } from '../common/validation';
@@ -257,17 +257,11 @@ export class AuroraPgVectorStore extends Resource implements IVectorStore {
     this.secret = this.cluster.secret!;
     if (!protectData) {
       const reason = 'removalPolicy DESTROY was chosen (a dev environment): the cluster must be deletable with its stack';
-      Validations.of(this.cluster).acknowledge(
-        { id: 'AwsSolutions-RDS10', reason },
-        { id: 'HIPAA.Security-RDSInstanceDeletionProtectionEnabled', reason },
-        { id: 'NIST.800.53.R5-RDSInstanceDeletionProtectionEnabled', reason },
-      );
+      Validations.of(this.cluster).acknowledge({ id: 'AwsSolutions-RDS10', reason });
+      acknowledgeComplianceRule(this.cluster, 'RDSInstanceDeletionProtectionEnabled', reason);
     }
     const backupReason = `Aurora automated backups with ${backupRetention.toDays()}-day point-in-time recovery${protectData ? ', deletion protection and a final snapshot' : ''}; an AWS Backup plan is an account-level choice`;
-    Validations.of(this.cluster).acknowledge(
-      { id: 'HIPAA.Security-RDSInBackupPlan', reason: backupReason },
-      { id: 'NIST.800.53.R5-RDSInBackupPlan', reason: backupReason },
-    );
+    acknowledgeComplianceRule(this.cluster, 'RDSInBackupPlan', backupReason);
 
     const endpoints: Construct[] = [];
     if (props.createVpcEndpoints ?? true) {
