@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks } from 'cdk-nag';
-import { addLlmOpsStacks } from '../lib';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
+import { addLlmOpsStacks, LlmOpsChecks } from '../lib';
 
 // The default LLMOps app: one LlmOpsStack per environment (dev, staging, prod), each from its preset.
 //   -c environments=dev           build only some environments
@@ -14,6 +14,6 @@ addLlmOpsStacks(app, {
   region: app.node.tryGetContext('region'),
 });
 
-// Compliance gate: any unacknowledged cdk-nag finding fails synth.
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new HIPAASecurityChecks(app), new NIST80053R5Checks(app));
+// Compliance gate: any unacknowledged finding of the four standard packs or of the LLMOps pack fails synth.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new HIPAASecurityChecks(app), new NIST80053R5Checks(app), new PCIDSS321Checks(app), new LlmOpsChecks(app));
 app.synth();

@@ -1,5 +1,5 @@
 import { Token } from 'aws-cdk-lib';
-import { GpuInstanceType, LlmOpsValidationError, MonitoringThresholds, PropValidator } from '../constructs';
+import { ContentGuardrailProps, contentGuardrailPolicyProblems, GpuInstanceType, LlmOpsValidationError, MonitoringThresholds, PropValidator } from '../constructs';
 
 /** The environments an LLMOps app deploys to, in promotion order. */
 export type EnvironmentName = 'dev' | 'staging' | 'prod';
@@ -78,6 +78,29 @@ export interface MonitoringSettings {
   readonly thresholds?: MonitoringThresholds;
 }
 
+/**
+ * The content guardrail (an Amazon Bedrock guardrail) that the application applies to prompts and answers with the
+ * ApplyGuardrail API. Every field is optional: what is left out takes the `ContentGuardrail` default (all six
+ * content filters at HIGH, prompt attacks on prompts only; credentials and ID numbers blocked, contact details
+ * anonymized; the profanity list; no denied topics or words). A list replaces its default; `[]` turns it off.
+ */
+export interface ContentGuardrailSettings {
+  /** Content filters: `type` HATE, INSULTS, SEXUAL, VIOLENCE, MISCONDUCT or PROMPT_ATTACK; strengths NONE, LOW, MEDIUM or HIGH. */
+  readonly contentFilters?: ReadonlyArray<{ readonly type: string; readonly inputStrength: string; readonly outputStrength: string }>;
+  /** PII entities (a Bedrock `PiiEntityType`, e.g. `EMAIL`) and what to do with them: `BLOCK` or `ANONYMIZE`. */
+  readonly piiEntities?: ReadonlyArray<{ readonly type: string; readonly action: string }>;
+  /** Topics the assistant must not discuss. */
+  readonly deniedTopics?: ReadonlyArray<{ readonly name: string; readonly definition: string; readonly examples?: readonly string[] }>;
+  /** Words and phrases to block. */
+  readonly words?: readonly string[];
+  /** Block the AWS managed profanity list. */
+  readonly profanityFilter?: boolean;
+  /** Message returned in place of a blocked prompt. */
+  readonly blockedInputMessage?: string;
+  /** Message returned in place of a blocked answer. */
+  readonly blockedOutputMessage?: string;
+}
+
 /** The typed configuration of one LLMOps environment. */
 export interface LlmOpsConfig {
   /** The environment this configuration is for. */
@@ -98,6 +121,8 @@ export interface LlmOpsConfig {
   readonly fineTuning?: FineTuningSettings;
   /** Alarms, dashboard and notifications. @default - the default thresholds, no email subscriptions */
   readonly monitoring?: MonitoringSettings;
+  /** The content guardrail for prompts and answers; leave out for a stack without one. */
+  readonly contentGuardrail?: ContentGuardrailSettings;
   /** Keep (`retain`) or delete (`destroy`) keys, buckets and logs when they leave the stack. */
   readonly removalPolicy: 'retain' | 'destroy';
   /** Retention of log groups, in days (a value CloudWatch Logs accepts). */
@@ -124,7 +149,7 @@ const FINE_TUNING = {
 } as const;
 
 /** What every preset shares besides its environment. */
-const COMMON = { projectName: 'LlmOps', network: { maxAzs: 2, internetEgress: false } } as const;
+const COMMON = { projectName: 'LlmOps', network: { maxAzs: 2, internetEgress: false }, contentGuardrail: {} } as const;
 
 /**
  * The presets. dev: one ml.g5.2xlarge serving Mistral 7B Instruct (bf16) with TGI, no scaling, an Aurora pgvector
@@ -200,6 +225,7 @@ export function resolveConfig(environment: string, overrides: LlmOpsConfigOverri
     endpoint: { ...preset.endpoint, ...overrides.endpoint },
     vectorStore: mergeVectorStore(preset.vectorStore, overrides.vectorStore),
     fineTuning: overrides.fineTuning ? { ...preset.fineTuning, ...overrides.fineTuning } as FineTuningSettings : preset.fineTuning,
+    contentGuardrail: overrides.contentGuardrail ? { ...preset.contentGuardrail, ...overrides.contentGuardrail } : preset.contentGuardrail,
   };
   validateConfig(merged);
   return merged;
@@ -247,6 +273,7 @@ export function validateConfig(c: LlmOpsConfig): void {
   }
   if (c.vectorStore) validateVectorStore(v, c.vectorStore);
   if (c.fineTuning) validateFineTuning(v, c.fineTuning);
+  if (c.contentGuardrail) v.include(contentGuardrailPolicyProblems(contentGuardrailProps(c.contentGuardrail)), 'contentGuardrail.');
   const d = e.deployment;
   if (d) {
     v.check(['canary', 'linear', 'allAtOnce'].includes(d.strategy), 'LLMOPS_CONFIG_DEPLOYMENT', 'endpoint.deployment.strategy', d.strategy,
@@ -258,6 +285,14 @@ export function validateConfig(c: LlmOpsConfig): void {
     v.range('LLMOPS_CONFIG_DEPLOYMENT', 'endpoint.deployment.waitMinutes', d.waitMinutes, 0, 60, 'minutes');
   }
   v.throwIfInvalid();
+}
+
+/**
+ * The `ContentGuardrail` props of the settings. The settings hold plain strings (they come from JSON as often as
+ * from code); `contentGuardrailPolicyProblems` checks each against the enums.
+ */
+export function contentGuardrailProps(s: ContentGuardrailSettings): ContentGuardrailProps {
+  return s as ContentGuardrailProps;
 }
 
 /** Overrides merge over the preset's store, unless they switch its kind: then they replace it. */

@@ -3,11 +3,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { LlmOpsConfig, validateConfig } from './config';
+import { contentGuardrailProps, LlmOpsConfig, validateConfig } from './config';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import {
-  Approval, AuroraPgVectorStore, defaultInterfaceEndpoints, DeploymentStrategy, FineTuningPipeline, GateComparison, ModelPromotion, PropValidator, EndpointDeploymentOptions, GpuInferenceEndpoint, GpuInstanceType, IVectorStore, LeastPrivilegeRole,
+  Approval, AuroraPgVectorStore, ContentGuardrail, IamGuardrails, defaultInterfaceEndpoints, DeploymentStrategy, FineTuningPipeline, GateComparison, ModelPromotion, PropValidator, EndpointDeploymentOptions, GpuInferenceEndpoint, GpuInstanceType, IVectorStore, LeastPrivilegeRole,
   LlmOpsFoundation, LlmOpsMonitoring, ModelSource, OpenSearchServerlessVectorStore, ServingContainer, VectorDistance,
 } from '../constructs';
 
@@ -51,6 +51,10 @@ export class LlmOpsStack extends Stack {
    * vector store. The endpoint's own execution role gets no access to the store.
    */
   public readonly applicationRole: LeastPrivilegeRole;
+  /** The Bedrock guardrail the application applies to prompts and answers, if the environment has one. */
+  public readonly contentGuardrail?: ContentGuardrail;
+  /** The permissions boundary on every role of the stack, and the synth-time IAM checks. */
+  public readonly guardrails: IamGuardrails;
 
   constructor(scope: Construct, id: string, props: LlmOpsStackProps) {
     super(scope, id, {
@@ -121,6 +125,16 @@ export class LlmOpsStack extends Stack {
       }
     }
 
+    if (c.contentGuardrail) {
+      this.contentGuardrail = new ContentGuardrail(this, 'ContentGuardrail', {
+        ...contentGuardrailProps(c.contentGuardrail),
+        encryptionKey: this.foundation.encryptionKey,
+      });
+      this.contentGuardrail.grantApply(this.applicationRole);
+      new CfnOutput(this, 'GuardrailId', { value: this.contentGuardrail.guardrailId, description: 'Bedrock guardrail to apply (ApplyGuardrail guardrailIdentifier)' });
+      new CfnOutput(this, 'GuardrailVersion', { value: this.contentGuardrail.guardrailVersion, description: 'Published guardrail version to apply' });
+    }
+
     this.monitoring = new LlmOpsMonitoring(this, 'Monitoring', {
       encryptionKey: this.foundation.encryptionKey,
       alarmEmails: c.monitoring?.alarmEmails,
@@ -137,9 +151,13 @@ export class LlmOpsStack extends Stack {
         encryptionKey: this.foundation.encryptionKey,
         notificationTopic: this.alarmTopic,
         logRetention: c.logRetentionDays as logs.RetentionDays,
+        removalPolicy,
       });
       this.fineTuning.addNotifications(this.alarmTopic);
     }
+
+    // Every role of the stack gets the boundary; a Hub model is downloaded at start-up, so it cannot be isolated.
+    this.guardrails = new IamGuardrails(this, 'Guardrails', { requireNetworkIsolation: e.model.kind === 'bucket' });
 
     // Every part is watched; the critical latency and 5xx alarms guard the endpoint's deployments.
     this.monitoring.monitorEndpoint(this.endpoint, { rollback: e.deployment !== undefined });

@@ -33,6 +33,11 @@ export interface CustomResourceFunctionProps {
    */
   readonly environment?: Record<string, string>;
   /**
+   * What happens to the function's log group when it leaves the stack (`SNAPSHOT` is taken as `RETAIN`).
+   * @default RemovalPolicy.RETAIN - the handler's logs are part of the audit trail
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
    * Where failed asynchronous invocations go (for functions that EventBridge invokes).
    * @default - none: CloudFormation invokes the function and reads its answer
    */
@@ -74,7 +79,7 @@ export class CustomResourceFunction extends Construct {
       logGroupName: `/aws/lambda/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}`,
       encryptionKey: props.encryptionKey,
       retention: props.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: props.removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
     iam.Grant.addToPrincipal({ grantee: this.role, actions: LAMBDA_LOG_ACTIONS, resourceArns: [logGroup.logGroupArn] });
     this.role.grantUnscoped(LAMBDA_VPC_ACTIONS, 'Lambda creates and deletes the ENIs of a VPC function itself; EC2 ENI actions have no resource-level permissions at CreateFunction');

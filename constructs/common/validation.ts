@@ -104,6 +104,20 @@ export class PropValidator {
     return true;
   }
 
+  /**
+   * Records problems found by another check, with `prefix` before each prop (e.g. a config path).
+   * @param prefix prepended to each problem's prop, e.g. `contentGuardrail.`
+   */
+  public include(problems: readonly ValidationProblem[], prefix = ''): this {
+    for (const p of problems) this.problems.push({ ...p, prop: `${prefix}${p.prop}` });
+    return this;
+  }
+
+  /** The problems recorded so far. */
+  public get recorded(): ValidationProblem[] {
+    return [...this.problems];
+  }
+
   /** Whether any problem has been recorded. */
   public get hasProblems(): boolean {
     return this.problems.length > 0;

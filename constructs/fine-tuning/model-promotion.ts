@@ -1,4 +1,4 @@
-import { ArnFormat, DefaultStackSynthesizer, Duration, Fn, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, DefaultStackSynthesizer, Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -44,6 +44,11 @@ export interface ModelPromotionProps {
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the function's log group (the record of every promotion) when it leaves the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -80,6 +85,7 @@ export class ModelPromotion extends Construct {
       encryptionKey: props.encryptionKey,
       timeout: Duration.minutes(2),
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: props.removalPolicy,
       environment: {
         PARAMETER_NAME: `/${parameterName}`,
         STACK_NAME: props.targetStack.stackName,

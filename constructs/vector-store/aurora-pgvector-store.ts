@@ -299,6 +299,7 @@ export class AuroraPgVectorStore extends Resource implements IVectorStore {
       encryptionKey: key,
       timeout: Duration.minutes(10),
       logRetention,
+      removalPolicy,
     });
     this.allowHttpsFrom(manager.securityGroup);
     this.grantDataApiAccess(manager.role);

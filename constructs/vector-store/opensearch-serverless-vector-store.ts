@@ -228,6 +228,7 @@ export class OpenSearchServerlessVectorStore extends Resource implements IVector
       encryptionKey: key,
       timeout: Duration.minutes(10),
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy,
     });
     if (!publicAccess) this.connections.allowDefaultPortFrom(manager.securityGroup, 'Index manager');
     iam.Grant.addToPrincipal({ grantee: manager.role, actions: AOSS_API_ACTIONS, resourceArns: [this.collectionArn] });

@@ -56,6 +56,16 @@ describe('When an LlmOpsStack is built from the dev preset', () => {
 
   describeTheEndpointOf(() => ({ stack, template }));
 
+  test('every role carries the guardrails boundary, which requires network isolation for models and training jobs', () => {
+    const boundary = { Ref: logicalId(stack, stack.guardrails.boundaryPolicy!.node.defaultChild) };
+    const roles = Object.values(template.findResources('AWS::IAM::Role'));
+    expect(roles.length).toBeGreaterThan(5);
+    for (const role of roles) expect(role.Properties.PermissionsBoundary).toEqual(boundary);
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'DenySageMakerWithoutNetworkIsolation', Effect: 'Deny' })]) },
+    });
+  });
+
   test('the endpoint runs one ml.g5.2xlarge instance', () => {
     template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
       ProductionVariants: [Match.objectLike({ InstanceType: 'ml.g5.2xlarge', InitialInstanceCount: 1 })],
@@ -186,7 +196,9 @@ describe.each([
       'FoundationArtifactsBucketC186E5B0',
       'FoundationDataCaptureBucket05EBB08F',
       'FoundationKeyCE5FC256',
+      'PromotionFunctionLogGroup4CD7FF13',
       'VectorStoreCollectionB78DBAF4',
+      'VectorStoreIndexManagerLogGroup4471C3AC',
     ]);
   });
 
@@ -224,6 +236,13 @@ describe('When an LlmOpsStack serves a Hugging Face Hub model with internet egre
     template.hasResourceProperties('AWS::SageMaker::Model', {
       VpcConfig: { Subnets: stack.resolve(stack.foundation.vpc.privateSubnets.map(s => s.subnetId)) },
     });
+  });
+
+  test('the boundary does not require network isolation, as the training script downloads the Hub model', () => {
+    const [boundary] = Object.values(template.findResources('AWS::IAM::ManagedPolicy', { Properties: { Description: Match.stringLikeRegexp('^Permissions boundary') } }));
+    const sids = boundary.Properties.PolicyDocument.Statement.map((st: { Sid: string }) => st.Sid);
+    expect(sids).toEqual(expect.arrayContaining(['AllowGrantedActions', 'DenyPrivilegeEscalation', 'DenySageMakerOutsideVpc', 'DenyTrainingWithoutOutputKey']));
+    expect(sids).not.toContain('DenySageMakerWithoutNetworkIsolation');
   });
 
   test('no artifacts bucket is created, as nothing reads from it', () => {
