@@ -361,3 +361,38 @@ describe('When the fine-tuning configuration is resolved and validated', () => {
     expect(e.message).toContain(`LlmOpsConfig (dev): ${message}`);
   });
 });
+
+describe('When a configuration sets the content guardrail', () => {
+  test('every preset has a content guardrail with the construct defaults', () => {
+    for (const environment of ENVIRONMENTS) expect(PRESETS[environment].contentGuardrail).toEqual({});
+  });
+
+  test('overrides merge over the preset guardrail', () => {
+    const config = resolveConfig('prod', { contentGuardrail: { words: ['Project Falcon'], profanityFilter: false } });
+    expect(config.contentGuardrail).toEqual({ words: ['Project Falcon'], profanityFilter: false });
+  });
+
+  test('a filter strength not in the allowed set fails, naming the config path', () => {
+    const e = configError('dev', { contentGuardrail: { contentFilters: [{ type: 'HATE', inputStrength: 'EXTREME', outputStrength: 'HIGH' }] } });
+    expect(e.codes).toEqual(['LLMOPS_GUARDRAIL_FILTER_STRENGTH']);
+    expect(e.message).toBe("LlmOpsConfig (dev): contentGuardrail.contentFilters[0].inputStrength 'EXTREME' is not a filter strength; allowed: NONE, LOW, MEDIUM, HIGH [LLMOPS_GUARDRAIL_FILTER_STRENGTH]");
+  });
+
+  test('prompt-attack filtering on answers fails: Bedrock filters prompt attacks on prompts only', () => {
+    const e = configError('dev', { contentGuardrail: { contentFilters: [{ type: 'PROMPT_ATTACK', inputStrength: 'HIGH', outputStrength: 'LOW' }] } });
+    expect(e.codes).toEqual(['LLMOPS_GUARDRAIL_PROMPT_ATTACK_OUTPUT']);
+    expect(e.message).toMatch(/^LlmOpsConfig \(dev\): contentGuardrail\.contentFilters\[0\]\.outputStrength 'LOW' /);
+  });
+
+  test('an unknown PII entity type fails, naming the config path and the value', () => {
+    const e = configError('dev', { contentGuardrail: { piiEntities: [{ type: 'SHOE_SIZE', action: 'BLOCK' }] } });
+    expect(e.codes).toEqual(['LLMOPS_GUARDRAIL_PII_TYPE']);
+    expect(e.message).toMatch(/^LlmOpsConfig \(dev\): contentGuardrail\.piiEntities\[0\]\.type 'SHOE_SIZE' is not a PII entity type that Bedrock Guardrails detect; allowed: ADDRESS, /);
+  });
+
+  test('an empty denied topic fails, naming its name and definition', () => {
+    const e = configError('staging', { contentGuardrail: { deniedTopics: [{ name: '', definition: ' ' }] } });
+    expect(e.codes).toEqual(['LLMOPS_GUARDRAIL_TOPIC_NAME', 'LLMOPS_GUARDRAIL_TOPIC_DEFINITION']);
+    expect(e.problems.map(p => p.prop)).toEqual(['contentGuardrail.deniedTopics[0].name', 'contentGuardrail.deniedTopics[0].definition']);
+  });
+});

@@ -66,6 +66,28 @@ describe('When an LlmOpsStack is built from the dev preset', () => {
     });
   });
 
+  test('the content guardrail is encrypted with the foundation key, published as a version and given in outputs', () => {
+    const keyId = logicalId(stack, stack.foundation.encryptionKey.node.defaultChild);
+    template.resourceCountIs('AWS::Bedrock::Guardrail', 1);
+    template.hasResourceProperties('AWS::Bedrock::Guardrail', {
+      KmsKeyArn: { 'Fn::GetAtt': [keyId, 'Arn'] },
+      ContentPolicyConfig: { FiltersConfig: Match.arrayWith([{ Type: 'PROMPT_ATTACK', InputStrength: 'HIGH', OutputStrength: 'NONE' }]) },
+    });
+    template.resourceCountIs('AWS::Bedrock::GuardrailVersion', 1);
+    const guardrailId = logicalId(stack, stack.contentGuardrail!.cfnGuardrail);
+    template.hasOutput('GuardrailId', { Value: { 'Fn::GetAtt': [guardrailId, 'GuardrailId'] } });
+    template.hasOutput('GuardrailVersion', { Value: { 'Fn::GetAtt': [logicalId(stack, stack.contentGuardrail!.cfnGuardrailVersion), 'Version'] } });
+  });
+
+  test('the application role may apply the guardrail and decrypt it with the foundation key', () => {
+    const policyId = logicalId(stack, stack.applicationRole.grantsPolicy!.node.defaultChild);
+    const [statements] = [template.toJSON().Resources[policyId].Properties.PolicyDocument.Statement];
+    expect(statements).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Action: 'bedrock:ApplyGuardrail', Resource: { 'Fn::GetAtt': [logicalId(stack, stack.contentGuardrail!.cfnGuardrail), 'GuardrailArn'] } }),
+    ]));
+    expect(statements.some((st: { Action: string | string[] }) => [st.Action].flat().includes('kms:Decrypt'))).toBe(true);
+  });
+
   test('the endpoint runs one ml.g5.2xlarge instance', () => {
     template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
       ProductionVariants: [Match.objectLike({ InstanceType: 'ml.g5.2xlarge', InitialInstanceCount: 1 })],
