@@ -9,7 +9,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { PG_IDENTIFIER, PgVectorSchemaProperties } from './handlers/contracts';
 import { HnswOptions, IVectorStore, VectorDistance } from './vector-store';
-import { acknowledgeComplianceRule, acknowledgeSecurityGroupSourceRules, acknowledgeWildcardResource } from '../common/compliance';
+import { acknowledgeComplianceRule, acknowledgeWildcardResource } from '../common/compliance';
 import { CustomResourceFunction, warnImportedKey } from '../common/custom-resource-function';
 import { LeastPrivilegeRole } from '../common/least-privilege-role';
 import { PropValidator } from '../common/validation';
@@ -78,8 +78,8 @@ export interface AuroraPgVectorStoreProps {
    */
   readonly vpcSubnets?: ec2.SubnetSelection;
   /**
-   * Create VPC interface endpoints for the RDS Data API and Secrets Manager, which the schema manager and the
-   * secret rotation need in private subnets. Turn off when the VPC already has them (private DNS would clash).
+   * Create a VPC interface endpoint for the RDS Data API, which the schema manager needs in private subnets. Turn
+   * off when the VPC already has one (private DNS would clash).
    * @default true
    */
   readonly createVpcEndpoints?: boolean;
@@ -94,11 +94,6 @@ export interface AuroraPgVectorStoreProps {
    * @default Duration.days(7)
    */
   readonly backupRetention?: Duration;
-  /**
-   * How often the credentials secret is rotated.
-   * @default Duration.days(30)
-   */
-  readonly secretRotation?: Duration;
   /**
    * Retention of the PostgreSQL log export and the schema manager's logs.
    * @default logs.RetentionDays.ONE_YEAR
@@ -118,7 +113,7 @@ export const AURORA_PGVECTOR_PORT = 5438;
 
 /**
  * Aurora PostgreSQL Serverless v2 with pgvector: storage, secret and logs encrypted with a customer key, IAM
- * authentication, the Data API, a rotated secret, log exports, backups and deletion protection; the extension,
+ * authentication, the Data API, an administrator secret that Aurora manages and rotates, log exports, backups and deletion protection; the extension,
  * table and HNSW index are created at deploy time through the Data API by a TypeScript Lambda (no Docker).
  */
 export class AuroraPgVectorStore extends Resource implements IVectorStore {
@@ -126,7 +121,7 @@ export class AuroraPgVectorStore extends Resource implements IVectorStore {
   public readonly distance: VectorDistance;
   /** The cluster. */
   public readonly cluster: rds.DatabaseCluster;
-  /** The secret of the administrator credentials (KMS-encrypted, rotated). */
+  /** The secret of the administrator credentials, managed by Aurora (KMS-encrypted, rotated every 7 days). */
   public readonly secret: secretsmanager.ISecret;
   /** The database name. */
   public readonly databaseName: string;
@@ -238,7 +233,10 @@ export class AuroraPgVectorStore extends Resource implements IVectorStore {
       securityGroups: [securityGroup],
       port: AURORA_PGVECTOR_PORT,
       defaultDatabaseName: this.databaseName,
-      credentials: rds.Credentials.fromGeneratedSecret('llmops_admin', { encryptionKey: key }),
+      // Aurora manages the administrator secret (encrypted with the key) and rotates it itself, every 7 days: no
+      // rotation Lambda, so no role outside this stack's guardrails and no AWS managed policy.
+      credentials: rds.Credentials.fromUsername('llmops_admin', { encryptionKey: key }),
+      manageMasterUserPassword: true,
       storageEncrypted: true,
       storageEncryptionKey: key,
       iamAuthentication: true,
@@ -266,29 +264,14 @@ export class AuroraPgVectorStore extends Resource implements IVectorStore {
     const endpoints: Construct[] = [];
     if (props.createVpcEndpoints ?? true) {
       const endpointSg = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
-        vpc, allowAllOutbound: false, description: `RDS Data API and Secrets Manager endpoints of ${this.node.path}`,
+        vpc, allowAllOutbound: false, description: `RDS Data API endpoint of ${this.node.path}`,
       });
-      for (const [endpointId, service] of [['RdsDataEndpoint', ec2.InterfaceVpcEndpointAwsService.RDS_DATA], ['SecretsManagerEndpoint', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER]] as const) {
-        endpoints.push(new ec2.InterfaceVpcEndpoint(this, endpointId, { vpc, service, subnets: vpcSubnets, securityGroups: [endpointSg], open: false, privateDnsEnabled: true }));
-      }
+      endpoints.push(new ec2.InterfaceVpcEndpoint(this, 'RdsDataEndpoint', {
+        vpc, service: ec2.InterfaceVpcEndpointAwsService.RDS_DATA, subnets: vpcSubnets, securityGroups: [endpointSg], open: false, privateDnsEnabled: true,
+      }));
       this.endpointsSecurityGroup = endpointSg;
       endpoints.push(endpointSg);
     }
-
-    // Rotation every 30 days, by the AWS-published rotation function in the same subnets.
-    const rotationSg = new ec2.SecurityGroup(this, 'RotationSecurityGroup', {
-      vpc, allowAllOutbound: false, description: `Secret rotation of ${this.node.path}: no inbound; PostgreSQL and HTTPS out`,
-    });
-    // No rotation at creation: it would race the schema manager, which signs in with the same secret.
-    this.cluster.addRotationSingleUser({
-      automaticallyAfter: props.secretRotation ?? Duration.days(30), vpcSubnets, securityGroup: rotationSg, rotateImmediatelyOnUpdate: false,
-    });
-    this.allowHttpsFrom(rotationSg);
-    // Also when the VPC brings its own Secrets Manager endpoint (createVpcEndpoints: false).
-    rotationSg.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to Secrets Manager (a VPC endpoint)');
-    // The rotation's ingress rule (added by aws-cdk-lib) carries the cluster port as a token that cdk-nag cannot read.
-    acknowledgeSecurityGroupSourceRules(securityGroup,
-      `the source is the secret rotation's security group (no CIDR) and the port is the cluster's ${AURORA_PGVECTOR_PORT}, rendered as a token`);
 
     // The schema manager: Data API statements for the extension, table and HNSW index.
     const manager = new CustomResourceFunction(this, 'SchemaManager', {
@@ -408,7 +391,7 @@ export class AuroraPgVectorStore extends Resource implements IVectorStore {
   }
 
   private allowHttpsFrom(peer: ec2.IConnectable): void {
-    if (this.endpointsSecurityGroup) this.endpointsSecurityGroup.connections.allowFrom(peer, ec2.Port.tcp(443), 'HTTPS to the RDS Data API and Secrets Manager endpoints');
+    if (this.endpointsSecurityGroup) this.endpointsSecurityGroup.connections.allowFrom(peer, ec2.Port.tcp(443), 'HTTPS to the RDS Data API endpoint');
   }
 
   /** The enhanced-monitoring role, built like AmazonRDSEnhancedMonitoringRole but as a customer managed policy. */

@@ -92,16 +92,13 @@ describe('When a store is created with only a dimension and principals are grant
     expect(() => store(new Stack(app, 'TestStack'))).not.toThrow();
   });
 
-  test('the generated secret is encrypted with the customer key and rotated every 30 days', () => {
-    t.resourceCountIs('AWS::SecretsManager::Secret', 1);
-    t.hasResourceProperties('AWS::SecretsManager::Secret', {
-      KmsKeyId: keyArn,
-      GenerateSecretString: Match.objectLike({ SecretStringTemplate: '{"username":"llmops_admin"}' }),
-    });
-    t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
-      SecretId: stack.resolve(s.secret.secretArn),
-      RotationRules: { ScheduleExpression: 'rate(30 days)' },
-    });
+  test('Aurora manages and rotates the administrator secret, encrypted with the customer key: no secret, rotation Lambda or nested stack in the template', () => {
+    t.hasResourceProperties('AWS::RDS::DBCluster', { MasterUsername: 'llmops_admin', ManageMasterUserPassword: true, MasterUserSecret: { KmsKeyId: keyArn } });
+    expect(cluster.Properties.MasterUserPassword).toBeUndefined();
+    for (const type of ['AWS::SecretsManager::Secret', 'AWS::SecretsManager::RotationSchedule', 'AWS::Serverless::Application', 'AWS::Lambda::Function']) {
+      expect(Object.values(t.toJSON().Resources).filter((r: any) => r.Type === type && !(type === 'AWS::Lambda::Function' && JSON.stringify(r).includes('SchemaManager')))).toEqual([]);
+    }
+    expect(stack.resolve(s.secret.secretArn)).toEqual({ 'Fn::GetAtt': [clusterId, 'MasterUserSecret.SecretArn'] });
   });
 
   test('the PostgreSQL log group is named for the cluster, KMS-encrypted with retention, and created before the cluster', () => {
@@ -134,12 +131,12 @@ describe('When a store is created with only a dimension and principals are grant
     expect(JSON.stringify(role)).not.toContain(':iam::aws:policy');
   });
 
-  test('interface endpoints for the RDS Data API and Secrets Manager are created in the private subnets with private DNS', () => {
+  test('an interface endpoint for the RDS Data API is created in the private subnets with private DNS; Secrets Manager needs none', () => {
     const services = endpointServices(t);
     expect(services.filter(x => x === 'rds-data')).toHaveLength(1);
-    expect(services.filter(x => x === 'secretsmanager')).toHaveLength(1);
+    expect(services.filter(x => x === 'secretsmanager')).toHaveLength(0);
     const subnets = stack.resolve(s.foundation!.vpc.isolatedSubnets.map(x => x.subnetId));
-    for (const service of ['rds-data', 'secretsmanager']) {
+    for (const service of ['rds-data']) {
       t.hasResourceProperties('AWS::EC2::VPCEndpoint', {
         ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, `.${service}`]] },
         PrivateDnsEnabled: true,
@@ -149,15 +146,13 @@ describe('When a store is created with only a dimension and principals are grant
     }
   });
 
-  test('the endpoints admit HTTPS only from the schema manager and the secret rotation', () => {
+  test('the endpoint admits HTTPS only from the schema manager', () => {
     const ingress = Object.values(t.findResources('AWS::EC2::SecurityGroupIngress', {
       Properties: { GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^StoreEndpointSecurityGroup'), 'GroupId'] } },
     })).map(r => r.Properties);
-    expect(ingress).toHaveLength(2);
+    expect(ingress).toHaveLength(1);
     for (const rule of ingress) expect(rule).toMatchObject({ FromPort: 443, ToPort: 443, IpProtocol: 'tcp' });
-    expect(ingress.map(r => r.SourceSecurityGroupId['Fn::GetAtt'][0]).sort()).toEqual([
-      expect.stringMatching(/^StoreRotationSecurityGroup/), expect.stringMatching(/^StoreSchemaManagerSecurityGroup/),
-    ]);
+    expect(ingress.map(r => r.SourceSecurityGroupId['Fn::GetAtt'][0])).toEqual([expect.stringMatching(/^StoreSchemaManagerSecurityGroup/)]);
   });
 
   test('the schema resource carries the dimension, the cosine operator class, HNSW parameters and names, and keeps the table', () => {
@@ -285,7 +280,6 @@ describe('When a dev store pauses when idle, is destroyed with its stack and bri
     removalPolicy: RemovalPolicy.DESTROY,
     createVpcEndpoints: false,
     backupRetention: Duration.days(14),
-    secretRotation: Duration.days(7),
     vpc,
     encryptionKey: key,
   });
@@ -296,7 +290,7 @@ describe('When a dev store pauses when idle, is destroyed with its stack and bri
     t.resourceCountIs('AWS::EC2::VPC', 1);
     t.resourceCountIs('AWS::KMS::Key', 1);
     t.hasResourceProperties('AWS::RDS::DBCluster', { KmsKeyId: stack.resolve(key.keyArn) });
-    t.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: stack.resolve(key.keyArn) });
+    t.hasResourceProperties('AWS::RDS::DBCluster', { MasterUserSecret: { KmsKeyId: stack.resolve(key.keyArn) } });
   });
 
   test('a minimum capacity of 0 lets the cluster pause', () => {
@@ -309,9 +303,8 @@ describe('When a dev store pauses when idle, is destroyed with its stack and bri
     t.hasResource('AWS::Logs::LogGroup', { Properties: Match.objectLike({ LogGroupName: Match.stringLikeRegexp('^/aws/rds/cluster/') }), DeletionPolicy: 'Delete' });
   });
 
-  test('backups are kept 14 days and the secret rotates every 7 days', () => {
+  test('backups are kept 14 days', () => {
     t.hasResourceProperties('AWS::RDS::DBCluster', { BackupRetentionPeriod: 14, DatabaseName: 'kb' });
-    t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', { RotationRules: { ScheduleExpression: 'rate(7 days)' } });
   });
 
   test('no interface endpoints are created', () => {

@@ -24,17 +24,6 @@ describe('When an Aurora store is deployed and later deleted', () => {
   test('CloudFormation waits at most 15 minutes for the handler', () => {
     expect(schema.Properties.ServiceTimeout).toBe('900');
   });
-
-  test('the secret is not rotated at creation, which would race the schema manager', () => {
-    t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', { RotateImmediatelyOnUpdate: false });
-  });
-
-  test('the rotation may reach Secrets Manager over HTTPS even through endpoints of its own VPC', () => {
-    t.hasResourceProperties('AWS::EC2::SecurityGroup', {
-      GroupDescription: Match.stringLikeRegexp('Secret rotation'),
-      SecurityGroupEgress: Match.arrayWith([Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443 })]),
-    });
-  });
 });
 
 describe('When an OpenSearch store is retained', () => {
