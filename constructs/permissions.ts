@@ -133,7 +133,8 @@ export const IAM_PRIVILEGE_ESCALATION_ACTIONS = [
   'iam:AttachRolePolicy', 'iam:AttachUserPolicy', 'iam:AttachGroupPolicy',
   'iam:PutRolePolicy', 'iam:PutUserPolicy', 'iam:PutGroupPolicy',
   'iam:CreatePolicy', 'iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicyVersion',
-  'iam:DetachRolePolicy', 'iam:DeleteRolePolicy',
+  'iam:DetachRolePolicy', 'iam:DetachUserPolicy', 'iam:DetachGroupPolicy',
+  'iam:DeleteRolePolicy', 'iam:DeleteUserPolicy', 'iam:DeleteGroupPolicy', 'iam:DeletePolicy',
   'iam:PutRolePermissionsBoundary', 'iam:PutUserPermissionsBoundary',
   'iam:DeleteRolePermissionsBoundary', 'iam:DeleteUserPermissionsBoundary',
 ];
@@ -148,4 +149,7 @@ export const SAGEMAKER_GUARDED_CREATE_ACTIONS = {
   model: 'sagemaker:CreateModel',
   endpointConfig: 'sagemaker:CreateEndpointConfig',
   trainingJob: 'sagemaker:CreateTrainingJob',
+  tuningJob: 'sagemaker:CreateHyperParameterTuningJob',
+  processingJob: 'sagemaker:CreateProcessingJob',
+  transformJob: 'sagemaker:CreateTransformJob',
 } as const;

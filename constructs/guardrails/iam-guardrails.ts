@@ -4,8 +4,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct, IConstruct } from 'constructs';
 import {
   actionMatches, actionsOverlap, identityPolicies, IdentityPolicy, renderedProperties, renderValue, resourcesOverlap, ResolvedStatement,
-  ROLE_TYPE, stackResources, stackRoles, statementsOf,
+  resourcePolicyGrants, ROLE_TYPE, stackRoles, statementsOf,
 } from './policy-analysis';
+import { isLiteralTrue } from './rules/support';
 import { trainingJobRequests } from './training-job-requests';
 import { PropValidator, show, ValidationProblem } from '../common/validation';
 import { GPU_CATALOGUE } from '../inference/gpu-catalogue';
@@ -23,26 +24,27 @@ export interface IamGuardrailsProps {
    */
   readonly boundary?: iam.IManagedPolicy;
   /**
-   * Deny `sagemaker:CreateModel` and `sagemaker:CreateTrainingJob` requests without VPC subnets.
+   * Deny SageMaker `CreateModel`, `CreateTrainingJob`, `CreateHyperParameterTuningJob` and `CreateProcessingJob`
+   * requests without VPC subnets.
    * @default true
    */
   readonly requireVpc?: boolean;
   /**
-   * Deny `sagemaker:CreateModel` and `sagemaker:CreateTrainingJob` requests without network isolation. Turn off for a
-   * stack that trains from a Hugging Face Hub model (the training script downloads it).
+   * Deny the same requests without network isolation. Turn off for a stack that trains from a Hugging Face Hub
+   * model (the training script downloads it).
    * @default true
    */
   readonly requireNetworkIsolation?: boolean;
   /**
-   * Deny training jobs without inter-container traffic encryption or an output KMS key, and training jobs and
-   * endpoint configs without a volume KMS key unless every instance type has local NVMe storage (where SageMaker
-   * rejects a volume key).
+   * Deny training, tuning and processing jobs without inter-container traffic encryption; those and transform jobs
+   * without an output KMS key; and those and endpoint configs without a volume KMS key unless every instance type
+   * has local NVMe storage (where SageMaker rejects a volume key).
    * @default true
    */
   readonly requireEncryption?: boolean;
   /**
    * Keys that no role of the stack may schedule for deletion, disable, stop rotating, re-policy or re-alias.
-   * @default - every KMS key of the stack
+   * @default - every KMS key of the account and region (the stack's keys included)
    */
   readonly protectedKeys?: kms.IKey[];
   /**
@@ -58,21 +60,21 @@ export enum BoundaryStatement {
   ALLOW_GRANTED_ACTIONS = 'AllowGrantedActions',
   /** Denies creating users, keys, roles and policies, attaching or changing policies and boundaries. */
   DENY_PRIVILEGE_ESCALATION = 'DenyPrivilegeEscalation',
-  /** Denies deleting, disabling or re-policing the stack's keys. */
+  /** Denies deleting, disabling or re-policing keys (by default every key of the account and region). */
   DENY_KEY_DESTRUCTION = 'DenyKeyDestruction',
   /** Denies the caller's `deniedActions`. */
   DENY_ACTIONS = 'DenyActions',
-  /** Denies SageMaker models and training jobs without VPC subnets. */
+  /** Denies SageMaker models, training, tuning and processing jobs without VPC subnets. */
   DENY_SAGEMAKER_OUTSIDE_VPC = 'DenySageMakerOutsideVpc',
-  /** Denies SageMaker models and training jobs with network isolation off. */
+  /** Denies SageMaker models, training, tuning and processing jobs with network isolation off. */
   DENY_SAGEMAKER_WITHOUT_ISOLATION = 'DenySageMakerWithoutNetworkIsolation',
   /** Denies SageMaker models and training jobs that do not say whether network isolation is on. */
   DENY_SAGEMAKER_ISOLATION_UNSET = 'DenySageMakerNetworkIsolationUnset',
-  /** Denies training jobs with inter-container traffic encryption off or unset. */
+  /** Denies training, tuning and processing jobs with inter-container traffic encryption off. */
   DENY_TRAINING_WITHOUT_INTER_CONTAINER_ENCRYPTION = 'DenyTrainingWithoutInterContainerEncryption',
-  /** Denies training jobs without an output KMS key. */
+  /** Denies training, tuning, processing and transform jobs without an output KMS key. */
   DENY_TRAINING_WITHOUT_OUTPUT_KEY = 'DenyTrainingWithoutOutputKey',
-  /** Denies training jobs and endpoint configs without a volume KMS key on instance types that accept one. */
+  /** Denies jobs and endpoint configs without a volume KMS key on instance types that accept one. */
   DENY_WITHOUT_VOLUME_KEY = 'DenyWithoutVolumeKey',
 }
 
@@ -137,28 +139,30 @@ export class IamGuardrails extends Construct {
   public static sageMakerDenyStatements(options: SageMakerGuardOptions): iam.PolicyStatement[] {
     const deny = (sid: string, actions: string[], conditions: Record<string, unknown>) =>
       new iam.PolicyStatement({ sid, effect: iam.Effect.DENY, actions, resources: ['*'], conditions });
-    const { model, endpointConfig, trainingJob } = SAGEMAKER_GUARDED_CREATE_ACTIONS;
+    const { model, endpointConfig, trainingJob, tuningJob, processingJob, transformJob } = SAGEMAKER_GUARDED_CREATE_ACTIONS;
+    // Which create calls carry each condition key (Service Authorization Reference; shared/reference/security.md §4.3).
+    const jobs = [trainingJob, tuningJob, processingJob];
     const statements: iam.PolicyStatement[] = [];
     if (options.requireVpc) {
-      statements.push(deny(BoundaryStatement.DENY_SAGEMAKER_OUTSIDE_VPC, [model, trainingJob], { Null: { 'sagemaker:VpcSubnets': 'true' } }));
+      statements.push(deny(BoundaryStatement.DENY_SAGEMAKER_OUTSIDE_VPC, [model, ...jobs], { Null: { 'sagemaker:VpcSubnets': 'true' } }));
     }
     if (options.requireNetworkIsolation) {
       statements.push(
-        deny(BoundaryStatement.DENY_SAGEMAKER_WITHOUT_ISOLATION, [model, trainingJob], { Bool: { 'sagemaker:NetworkIsolation': 'false' } }),
-        deny(BoundaryStatement.DENY_SAGEMAKER_ISOLATION_UNSET, [model, trainingJob], { Null: { 'sagemaker:NetworkIsolation': 'true' } }),
+        deny(BoundaryStatement.DENY_SAGEMAKER_WITHOUT_ISOLATION, [model, ...jobs], { Bool: { 'sagemaker:NetworkIsolation': 'false' } }),
+        deny(BoundaryStatement.DENY_SAGEMAKER_ISOLATION_UNSET, [model, ...jobs], { Null: { 'sagemaker:NetworkIsolation': 'true' } }),
       );
     }
     if (options.requireEncryption) {
       statements.push(
-        deny(BoundaryStatement.DENY_TRAINING_WITHOUT_INTER_CONTAINER_ENCRYPTION, [trainingJob], {
-          'Bool': { 'sagemaker:InterContainerTrafficEncryption': 'false' },
+        deny(BoundaryStatement.DENY_TRAINING_WITHOUT_INTER_CONTAINER_ENCRYPTION, jobs, {
+          Bool: { 'sagemaker:InterContainerTrafficEncryption': 'false' },
         }),
-        deny(`${BoundaryStatement.DENY_TRAINING_WITHOUT_INTER_CONTAINER_ENCRYPTION}Unset`, [trainingJob], {
+        deny(`${BoundaryStatement.DENY_TRAINING_WITHOUT_INTER_CONTAINER_ENCRYPTION}Unset`, jobs, {
           Null: { 'sagemaker:InterContainerTrafficEncryption': 'true' },
         }),
-        deny(BoundaryStatement.DENY_TRAINING_WITHOUT_OUTPUT_KEY, [trainingJob], { Null: { 'sagemaker:OutputKmsKeyArn': 'true' } }),
+        deny(BoundaryStatement.DENY_TRAINING_WITHOUT_OUTPUT_KEY, [...jobs, transformJob], { Null: { 'sagemaker:OutputKmsKeyArn': 'true' } }),
         // Instance types with local NVMe storage take no volume key (SageMaker rejects one), so they are exempt.
-        deny(BoundaryStatement.DENY_WITHOUT_VOLUME_KEY, [trainingJob, endpointConfig], {
+        deny(BoundaryStatement.DENY_WITHOUT_VOLUME_KEY, [...jobs, transformJob, endpointConfig], {
           'Null': { 'sagemaker:VolumeKmsKeyArn': 'true' },
           'ForAnyValue:StringNotLike': { 'sagemaker:InstanceTypes': nvmeInstanceFamilies() },
         }),
@@ -209,7 +213,7 @@ export class IamGuardrails extends Construct {
   /** The statements of the built boundary, from the stack's grants as they are now. @internal */
   public _renderStatements(policy: iam.ManagedPolicy): iam.PolicyStatement[] {
     const granted = new Set<string>();
-    for (const p of identityPolicies(this.stack, this.boundaryResources())) {
+    for (const p of [...identityPolicies(this.stack, this.boundaryResources()), ...resourcePolicyGrants(this.stack)]) {
       for (const s of p.statements) if (s.effect === 'Allow') s.actions.forEach(a => granted.add(a));
     }
     const statements: iam.PolicyStatement[] = [];
@@ -219,9 +223,11 @@ export class IamGuardrails extends Construct {
     statements.push(new iam.PolicyStatement({
       sid: BoundaryStatement.DENY_PRIVILEGE_ESCALATION, effect: iam.Effect.DENY, actions: IAM_PRIVILEGE_ESCALATION_ACTIONS, resources: ['*'],
     }));
+    // By default every key of the account and region: naming the stack's keys would make the boundary depend on
+    // them, and a key policy that names a role of the stack would then close a dependency cycle.
     const keyArns = this.props.protectedKeys
       ? this.props.protectedKeys.map(k => k.keyArn)
-      : stackResources(this.stack).filter((r): r is kms.CfnKey => r instanceof kms.CfnKey).map(k => k.attrArn);
+      : [this.stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' })];
     if (keyArns.length > 0) {
       statements.push(new iam.PolicyStatement({
         sid: BoundaryStatement.DENY_KEY_DESTRUCTION, effect: iam.Effect.DENY, actions: KMS_KEY_DESTRUCTION_ACTIONS, resources: keyArns,
@@ -328,7 +334,7 @@ export class IamGuardrails extends Construct {
 
     // 6. The built boundary fits in a managed policy.
     if (this.boundaryPolicy) {
-      const size = JSON.stringify(this.stack.resolve(this.boundaryPolicy.document)).length;
+      const size = deployedSize(this.stack.resolve(this.boundaryPolicy.document));
       if (size > MANAGED_POLICY_MAX_CHARS) {
         fail(GuardrailCode.BOUNDARY_TOO_LARGE, 'boundary', `${size} characters`,
           `is over IAM's ${MANAGED_POLICY_MAX_CHARS}-character limit for a managed policy; pass your own \`boundary\` (e.g. allowing by service)`);
@@ -364,9 +370,9 @@ export class IamGuardrails extends Construct {
         }
       };
       if (guards.requireVpc) needs(job.vpc, 'VpcConfig', undefined, 'requireVpc');
-      if (guards.requireNetworkIsolation) needs(job.networkIsolation === true, 'EnableNetworkIsolation', job.networkIsolation, 'requireNetworkIsolation');
+      if (guards.requireNetworkIsolation) needs(isLiteralTrue(job.networkIsolation), 'EnableNetworkIsolation', job.networkIsolation, 'requireNetworkIsolation');
       if (guards.requireEncryption) {
-        needs(job.interContainerEncryption === true, 'EnableInterContainerTrafficEncryption', job.interContainerEncryption, 'requireEncryption');
+        needs(isLiteralTrue(job.interContainerEncryption), 'EnableInterContainerTrafficEncryption', job.interContainerEncryption, 'requireEncryption');
         needs(job.outputKmsKey, 'OutputDataConfig.KmsKeyId', undefined, 'requireEncryption');
         needs(job.volumeKmsKey || (job.instanceType !== undefined && isNvme(job.instanceType)), 'ResourceConfig.VolumeKmsKeyId', undefined,
           `requireEncryption; ${job.instanceType ?? 'the instance type'} has no local NVMe storage, so it takes a volume key`);
@@ -397,6 +403,26 @@ class BoundaryStatements implements IAspect {
     this.policy.addStatements(...this.guardrails._renderStatements(this.policy));
   }
 }
+
+/**
+ * The characters of a resolved policy document as IAM counts them (no whitespace), each intrinsic counted as the
+ * longest value it can take here: an ARN of up to {@link INTRINSIC_MAX_CHARS} characters.
+ */
+function deployedSize(document: unknown): number {
+  const flatten = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(flatten);
+    if (value && typeof value === 'object') {
+      const keys = Object.keys(value);
+      if (keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'))) return 'x'.repeat(INTRINSIC_MAX_CHARS);
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, flatten(v)]));
+    }
+    return value;
+  };
+  return JSON.stringify(flatten(document)).length;
+}
+
+/** How long a value behind an intrinsic may be: a KMS key ARN in the longest partition and region names. */
+const INTRINSIC_MAX_CHARS = 100;
 
 /** A prop value for a message: keys by their construct path, lists item by item. */
 function describeProp(value: unknown): unknown {

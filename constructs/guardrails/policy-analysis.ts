@@ -20,6 +20,8 @@ export interface ResolvedStatement {
   readonly resources: unknown[];
   /** `Condition`, if any. */
   readonly condition?: Record<string, unknown>;
+  /** The `AWS` principals of a resource policy statement, normalized to a list (empty in identity policies). */
+  readonly awsPrincipals: unknown[];
 }
 
 /** An identity policy found in a stack: a managed policy, an inline policy, or a role's inline `Policies` entry. */
@@ -67,6 +69,37 @@ export function identityPolicies(stack: Stack, exclude: ReadonlySet<IConstruct> 
   return found;
 }
 
+/** The resource types whose resource policies can grant to a role, and the property that holds the policy. */
+const RESOURCE_POLICY_PROPERTIES: Readonly<Record<string, string>> = {
+  'AWS::S3::BucketPolicy': 'PolicyDocument',
+  'AWS::KMS::Key': 'KeyPolicy',
+  'AWS::SNS::TopicPolicy': 'PolicyDocument',
+  'AWS::SQS::QueuePolicy': 'PolicyDocument',
+  'AWS::SecretsManager::ResourcePolicy': 'ResourcePolicy',
+  'AWS::ECR::Repository': 'RepositoryPolicyText',
+};
+
+/**
+ * The statements of the stack's resource policies (buckets, keys, topics, queues, secrets, repositories) that allow
+ * a role of the stack, named by its ARN: a same-account grant through a resource policy is still capped by the
+ * role's permissions boundary, so the boundary must allow those actions too.
+ */
+export function resourcePolicyGrants(stack: Stack): IdentityPolicy[] {
+  const roleIds = new Set(stackRoles(stack).map(role => stack.resolve(role.logicalId) as string));
+  const namesRole = (principal: unknown) => {
+    const getAtt = (principal as { 'Fn::GetAtt'?: unknown[] } | undefined)?.['Fn::GetAtt'];
+    return Array.isArray(getAtt) && getAtt[1] === 'Arn' && roleIds.has(getAtt[0] as string);
+  };
+  const found: IdentityPolicy[] = [];
+  for (const resource of stackResources(stack)) {
+    const property = RESOURCE_POLICY_PROPERTIES[resource.cfnResourceType];
+    if (!property) continue;
+    const statements = statementsOf(renderedProperties(resource)[property]).filter(s => s.effect === 'Allow' && s.awsPrincipals.some(namesRole));
+    if (statements.length > 0) found.push({ resource, statements });
+  }
+  return found;
+}
+
 /** The statements of a resolved policy document, normalized. */
 export function statementsOf(document: unknown): ResolvedStatement[] {
   const raw = (document as { Statement?: unknown } | undefined)?.Statement;
@@ -78,6 +111,7 @@ export function statementsOf(document: unknown): ResolvedStatement[] {
     notActions: asList(s.NotAction).filter((a): a is string => typeof a === 'string'),
     resources: asList(s.Resource),
     condition: s.Condition,
+    awsPrincipals: asList(s.Principal?.AWS),
   }));
 }
 
@@ -99,14 +133,17 @@ export function actionsOverlap(a: string, b: string): boolean {
 
 /**
  * Whether a statement's resources can overlap with `resources`: `*` overlaps everything, two ARN patterns overlap
- * when some ARN matches both, and intrinsics overlap only an equal intrinsic.
+ * when some ARN matches both (an intrinsic inside an ARN counts as a wildcard), and two bare intrinsics overlap only
+ * when equal.
  */
 export function resourcesOverlap(left: unknown[], right: unknown[]): boolean {
   if (left.includes('*') || right.includes('*')) return true;
   return left.some(l => right.some(r => {
-    if (typeof l === 'string' && typeof r === 'string') return globsIntersect(l, r);
-    if (l === '*' || r === '*') return true;
-    return JSON.stringify(l) === JSON.stringify(r);
+    const bare = (value: unknown) => typeof value === 'object' && value !== null && ('Ref' in value || 'Fn::GetAtt' in value);
+    if (bare(l) && bare(r)) return JSON.stringify(l) === JSON.stringify(r);
+    // An ARN built from intrinsics (`arn:<AWS::Partition>:kms:...`) may take any value where an intrinsic stands.
+    const pattern = (value: unknown) => renderValue(value).replace(/<[^>]*>/g, '*');
+    return globsIntersect(pattern(l), pattern(r));
   }));
 }
 

@@ -55,8 +55,7 @@ describe('When two IAM action patterns are compared for overlap', () => {
     expect(actionsOverlap(b, a)).toBe(false);
   });
 
-  // BUG (constructs/guardrails/policy-analysis.ts, actionsOverlap line 98-100): reading each pattern as a literal action
-  // of the other misses overlaps that need a wildcard on both sides. The doc says "can name a common action".
+  // Overlaps that need a wildcard on both sides.
   test.each([
     ['s3:Get*', 's3:*Object', 's3:GetObject'],
     ['s3:*Version', 's3:DeleteObject*', 's3:DeleteObjectVersion'],
@@ -116,7 +115,7 @@ describe('When resolved values are rendered for messages', () => {
 describe('When a policy document is read into statements', () => {
   test('a single statement object, string Action and Resource become lists, and Effect defaults to Allow', () => {
     expect(statementsOf({ Statement: { Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*' } })).toEqual([{
-      effect: 'Allow', sid: undefined, actions: ['s3:GetObject'], notActions: [], resources: ['arn:aws:s3:::b/*'], condition: undefined,
+      effect: 'Allow', sid: undefined, actions: ['s3:GetObject'], notActions: [], resources: ['arn:aws:s3:::b/*'], condition: undefined, awsPrincipals: [],
     }]);
   });
 
@@ -128,8 +127,8 @@ describe('When a policy document is read into statements', () => {
         { Effect: 'Allow', Action: ['sqs:SendMessage', { Ref: 'Y' }], Resource: [{ Ref: 'Queue' }] },
       ],
     })).toEqual([
-      { effect: 'Deny', sid: 'NoIam', actions: [], notActions: ['s3:*'], resources: ['*'], condition },
-      { effect: 'Allow', sid: undefined, actions: ['sqs:SendMessage'], notActions: [], resources: [{ Ref: 'Queue' }], condition: undefined },
+      { effect: 'Deny', sid: 'NoIam', actions: [], notActions: ['s3:*'], resources: ['*'], condition, awsPrincipals: [] },
+      { effect: 'Allow', sid: undefined, actions: ['sqs:SendMessage'], notActions: [], resources: [{ Ref: 'Queue' }], condition: undefined, awsPrincipals: [] },
     ]);
   });
 

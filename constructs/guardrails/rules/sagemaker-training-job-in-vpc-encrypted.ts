@@ -1,6 +1,6 @@
 // Compliant: every SageMaker training job a state machine starts runs in a VPC with inter-container encryption and KMS keys.
 import { NagRuleCompliance, NagRuleResult } from 'cdk-nag';
-import { asRecord, compliance, hasLocalNvme, isSet, listItems, parseJsonWithTokens, resourceRule, textWithPlaceholders } from './support';
+import { asRecord, compliance, hasLocalNvme, isLiteralTrue, isSet, listItems, parseJsonWithTokens, resourceRule, textWithPlaceholders } from './support';
 
 /** The finding reported when the definition cannot be read: in S3, an unsupported intrinsic, or JSON that does not parse. */
 export const DEFINITION_UNREADABLE = 'DefinitionUnreadable';
@@ -84,9 +84,4 @@ function isSecure(state: Record<string, unknown>): boolean {
 /** A field of `Parameters`/`Arguments`, as a literal or as `Key.$` (a JSONPath evaluated at run time). */
 function given(fields: Record<string, unknown>, key: string): boolean {
   return isSet(fields[key]) || isSet(fields[`${key}.$`]);
-}
-
-/** `true`, or the JSONata expression `{% true %}`. */
-function isLiteralTrue(value: unknown): boolean {
-  return value === true || (typeof value === 'string' && /^\{%\s*true\s*%\}$/.test(value));
 }

@@ -111,6 +111,11 @@ export function listItems(value: unknown): unknown[] {
   return alternatives(value).filter(holdsValue).flatMap(list => Array.isArray(list) ? list.flatMap(alternatives) : [undefined]);
 }
 
+/** `true` as a state machine field: the literal, or the JSONata expression `{% true %}`. */
+export function isLiteralTrue(value: unknown): boolean {
+  return value === true || (typeof value === 'string' && /^\{%\s*true\s*%\}$/.test(value));
+}
+
 // ---- JSON held in a string ------------------------------------------------------------------------------------
 
 /** A string property parsed as JSON, or why it could not be. */
