@@ -31,3 +31,4 @@ export * from './guardrails/iam-guardrails';
 export * from './guardrails/rules';
 export * from './guardrails/llmops-checks';
 export * from './guardrails/content-guardrail';
+export * from './inference/endpoint-resources';

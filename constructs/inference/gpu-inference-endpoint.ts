@@ -1,4 +1,4 @@
-import { Duration, Fn, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -9,7 +9,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CfnEndpoint, CfnEndpointConfig, CfnModel } from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { DeploymentStrategy, EndpointDeploymentOptions, TrafficShiftType } from './deployment-strategy';
-import { AcceleratorKind } from './gpu-catalogue';
+import {
+  createEndpointLogGroup, createModelSecurityGroup, createSageMakerModel, DEFAULT_SERVING_CONTAINER, defaultInferenceAmi, grantEndpointNetworkAndMetrics,
+} from './endpoint-resources';
 import { GpuInstanceType } from './gpu-instance-type';
 import { endpointArnFor, IInferenceEndpoint, InferenceEndpointAttributes, InferenceEndpointBase } from './inference-endpoint';
 import { checkModelFits, ModelSize } from './model-sizing';
@@ -17,15 +19,10 @@ import { ModelSource, ModelSourceKind } from './model-source';
 import { ServingContainer } from './serving-container';
 import { CaptureMode, InferenceAmiVersion, RoutingStrategy } from './variant-settings';
 import { acknowledgeComplianceRule, acknowledgeWildcardResource } from '../common/compliance';
-import { warnImportedKey } from '../common/custom-resource-function';
 import { LeastPrivilegeRole } from '../common/least-privilege-role';
 import { PropValidator } from '../common/validation';
-import { allowCloudWatchLogs } from '../foundation/secure-defaults';
 import { LlmOpsFoundation, selectPrivateSubnets } from '../foundation/llmops-foundation';
-import {
-  CLOUDWATCH_DESCRIBE_ALARM_ACTIONS, CLOUDWATCH_PUT_METRIC_ACTIONS, EC2_DESCRIBE_NETWORK_ACTIONS, EC2_ENI_ACTIONS, ECR_AUTH_ACTIONS,
-  KMS_CREATE_GRANT_ACTIONS, LOGS_WRITE_ACTIONS, S3_WRITE_OBJECT_ACTIONS,
-} from '../permissions';
+import { CLOUDWATCH_DESCRIBE_ALARM_ACTIONS, ECR_AUTH_ACTIONS, KMS_CREATE_GRANT_ACTIONS, S3_WRITE_OBJECT_ACTIONS } from '../permissions';
 
 /** Application Auto Scaling of a production variant. */
 export interface EndpointAutoScalingOptions {
@@ -295,7 +292,6 @@ interface ResolvedVariant {
 }
 
 const NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
-const DEFAULT_CONTAINER = ServingContainer.tgi();
 const MAX_ROLLBACK_ALARMS = 10;
 
 /**
@@ -415,7 +411,7 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
         .throwIfInvalid();
     }
     const subnets = this.vpc.selectSubnets(props.vpcSubnets ?? selectPrivateSubnets(this.vpc, needsInternet));
-    const securityGroups = props.securityGroups ?? [this.createSecurityGroup()];
+    const securityGroups = props.securityGroups ?? [createModelSecurityGroup(this, this.vpc)];
     this.connections = new ec2.Connections({ securityGroups });
 
     // 3. Execution role: every permission is a grant on one resource, in one customer managed policy.
@@ -424,47 +420,30 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
       description: `SageMaker execution role of ${this.node.path}`,
     });
     this.role = role;
-    this.grantNetworkAndMetrics(role);
+    grantEndpointNetworkAndMetrics(role, this.vpc);
 
     // 4. Logs: the endpoint's own log group, encrypted, with retention.
-    this.logGroup = this.createLogGroup(role, props.logRetention ?? logs.RetentionDays.ONE_YEAR, removalPolicy);
+    this.logGroup = createEndpointLogGroup(this, {
+      endpointName: this.endpointName, encryptionKey: this.encryptionKey, role, retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR, removalPolicy,
+    });
 
     // 5. Models, one per variant.
     let pullsFromEcr = false;
     const modelFor = (variant: ResolvedVariant, id: string): CfnModel => {
-      const source = variant.model.bind(this, { role });
-      pullsFromEcr ||= source.pullsFromEcr === true;
-      const isolation = props.networkIsolation ?? !variant.model.requiresInternet;
-      let image: string | undefined;
-      let environment: Record<string, string> | undefined;
-      if (variant.model.kind !== ModelSourceKind.MODEL_PACKAGE) {
-        const bound = (variant.container ?? DEFAULT_CONTAINER).bind(this, { role, instanceType: variant.instanceType, model: source, startupTimeout: startup });
-        image = bound.image;
-        pullsFromEcr ||= bound.pullsFromEcr;
-        environment = { ...bound.environment, ...props.environment, ...variant.environment };
-      } else if (props.environment || variant.environment) {
-        environment = { ...props.environment, ...variant.environment };
-      }
-      const container: CfnModel.ContainerDefinitionProperty = {
-        image,
-        environment,
-        modelDataSource: source.modelDataSource,
-        modelPackageName: source.modelPackageName,
-      };
-      const model = new CfnModel(this, id, {
-        executionRoleArn: role.roleArn,
-        enableNetworkIsolation: isolation,
-        // The approved package once there is one, else the fallback (keys in CloudFormation case inside Fn::If).
-        primaryContainer: source.approvedPackage
-          ? Fn.conditionIf(source.approvedPackage.condition.logicalId,
-            { ModelPackageName: source.approvedPackage.modelPackageName, Environment: environment },
-            { Image: image, Environment: environment, ModelDataSource: source.modelDataSource && renderModelDataSource(source.modelDataSource) })
-          : container,
-        vpcConfig: { subnets: subnets.subnetIds, securityGroupIds: securityGroups.map(sg => sg.securityGroupId) },
+      const built = createSageMakerModel(this, id, {
+        model: variant.model,
+        container: variant.container,
+        role,
+        instanceType: variant.instanceType,
+        startupTimeout: startup,
+        environment: props.environment || variant.environment ? { ...props.environment, ...variant.environment } : undefined,
+        networkIsolation: props.networkIsolation ?? !variant.model.requiresInternet,
+        subnetIds: subnets.subnetIds,
+        securityGroupIds: securityGroups.map(sg => sg.securityGroupId),
       });
-      if (role.grantsPolicy) model.node.addDependency(role.grantsPolicy);
-      this.cfnModels[variant.variantName] = model;
-      return model;
+      pullsFromEcr ||= built.pullsFromEcr;
+      this.cfnModels[variant.variantName] = built.cfnModel;
+      return built.cfnModel;
     };
     const renderVariant = (variant: ResolvedVariant, model: CfnModel, shadowVariant: boolean): CfnEndpointConfig.ProductionVariantProperty => ({
       variantName: variant.variantName,
@@ -475,7 +454,7 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
       containerStartupHealthCheckTimeoutInSeconds: startup.toSeconds(),
       modelDataDownloadTimeoutInSeconds: download.toSeconds(),
       routingConfig: { routingStrategy: props.routingStrategy ?? RoutingStrategy.LEAST_OUTSTANDING_REQUESTS },
-      inferenceAmiVersion: (props.inferenceAmiVersion ?? defaultAmi(variant.instanceType))?.name,
+      inferenceAmiVersion: (props.inferenceAmiVersion ?? defaultInferenceAmi(variant.instanceType))?.name,
     });
     const productionVariants = variants.map((x, i) => renderVariant(x, modelFor(x, i === 0 ? 'Model' : `Model${x.variantName}`), false));
     const shadowVariants = shadow ? [renderVariant(shadow, modelFor(shadow, 'ShadowModel'), true)] : undefined;
@@ -581,7 +560,7 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
         checked.add(x.model);
         x.model.validate(v, `${x.prop}model`);
       }
-      const container = x.model.kind === ModelSourceKind.MODEL_PACKAGE ? undefined : x.container ?? DEFAULT_CONTAINER;
+      const container = x.model.kind === ModelSourceKind.MODEL_PACKAGE ? undefined : x.container ?? DEFAULT_SERVING_CONTAINER;
       if (container && !checked.has(container)) {
         checked.add(container);
         container.validate(v, `${x.prop}container`, { scope: this, instanceType: x.instanceType });
@@ -673,40 +652,6 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
     if (s.scaleOutCooldown) v.range('LLMOPS_COOLDOWN_RANGE', `${prop}.scaleOutCooldown`, s.scaleOutCooldown.toSeconds(), 0, 86400, 'seconds');
   }
 
-  private createSecurityGroup(): ec2.SecurityGroup {
-    const sg = new ec2.SecurityGroup(this, 'SecurityGroup', {
-      vpc: this.vpc,
-      allowAllOutbound: false,
-      description: `Model containers of ${this.node.path}: no inbound; outbound HTTPS only`,
-    });
-    // HTTPS to VPC interface endpoints and the S3 gateway endpoint (S3 has no fixed CIDR); the subnets' routes
-    // decide what is reachable, and isolated subnets have no route to the internet.
-    sg.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to VPC endpoints and S3');
-    return sg;
-  }
-
-  private grantNetworkAndMetrics(role: LeastPrivilegeRole): void {
-    const stack = Stack.of(this);
-    role.grantUnscoped(EC2_DESCRIBE_NETWORK_ACTIONS, 'EC2 Describe* actions have no resource-level permissions; SageMaker reads the VPC before it attaches ENIs');
-    role.grantUnscoped(EC2_ENI_ACTIONS, 'SageMaker creates ENIs whose IDs are unknown before deploy; conditioned on ec2:Vpc of this VPC',
-      { ArnEquals: { 'ec2:Vpc': stack.formatArn({ service: 'ec2', resource: 'vpc', resourceName: this.vpc.vpcId }) } });
-    role.grantUnscoped(CLOUDWATCH_PUT_METRIC_ACTIONS, 'PutMetricData has no resource-level permissions; conditioned on the SageMaker namespaces',
-      { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'AWS/SageMaker'] } });
-  }
-
-  private createLogGroup(role: iam.IRole, retention: logs.RetentionDays, removalPolicy: RemovalPolicy): logs.LogGroup {
-    const prefix = '/aws/sagemaker/Endpoints/';
-    if (!allowCloudWatchLogs(this.encryptionKey, prefix)) warnImportedKey(this, this.encryptionKey, prefix);
-    const logGroup = new logs.LogGroup(this, 'LogGroup', {
-      logGroupName: `${prefix}${this.endpointName}`,
-      encryptionKey: this.encryptionKey,
-      retention,
-      removalPolicy,
-    });
-    iam.Grant.addToPrincipal({ grantee: role, actions: LOGS_WRITE_ACTIONS, resourceArns: [logGroup.logGroupArn] });
-    return logGroup;
-  }
-
   private renderDeployment(d: EndpointDeploymentOptions | undefined): CfnEndpoint.DeploymentConfigProperty | undefined {
     if (!d && this.rollbackAlarms.length === 0) return undefined;
     const strategy = this.deploymentStrategy ?? DeploymentStrategy.allAtOnce();
@@ -753,21 +698,6 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
       });
     }
     this.scalableTargets[variantName] = target;
-  }
-}
-
-function renderModelDataSource(source: CfnModel.ModelDataSourceProperty): Record<string, unknown> {
-  const s3 = source.s3DataSource as CfnModel.S3DataSourceProperty;
-  return { S3DataSource: { S3Uri: s3.s3Uri, S3DataType: s3.s3DataType, CompressionType: s3.compressionType } };
-}
-
-function defaultAmi(instanceType: GpuInstanceType): InferenceAmiVersion | undefined {
-  switch (instanceType.spec?.acceleratorKind) {
-    case AcceleratorKind.NVIDIA:
-      // Blackwell GPUs need a CUDA 12.8+ driver (R570+), newer than the AL2 GPU images carry.
-      return (instanceType.spec?.minimumCuda ?? 0) > 12.4 ? InferenceAmiVersion.AL2023_GPU_4_1 : InferenceAmiVersion.AL2_GPU_3_1;
-    case AcceleratorKind.NEURON: return InferenceAmiVersion.AL2_NEURON_2;
-    default: return undefined;
   }
 }
 

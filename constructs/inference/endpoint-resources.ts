@@ -1,0 +1,157 @@
+// The parts every kind of endpoint shares: the model containers' security group, the execution role's network and
+// metric grants, the endpoint's log group, and a SageMaker model built from a ModelSource and a ServingContainer.
+import { Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { CfnModel } from 'aws-cdk-lib/aws-sagemaker';
+import { Construct } from 'constructs';
+import { AcceleratorKind } from './gpu-catalogue';
+import { GpuInstanceType } from './gpu-instance-type';
+import { ModelSource, ModelSourceKind } from './model-source';
+import { ServingContainer } from './serving-container';
+import { InferenceAmiVersion } from './variant-settings';
+import { warnImportedKey } from '../common/custom-resource-function';
+import { LeastPrivilegeRole } from '../common/least-privilege-role';
+import { allowCloudWatchLogs } from '../foundation/secure-defaults';
+import { CLOUDWATCH_PUT_METRIC_ACTIONS, EC2_DESCRIBE_NETWORK_ACTIONS, EC2_ENI_ACTIONS, LOGS_WRITE_ACTIONS } from '../permissions';
+
+/** The serving container of a model when none is given: Hugging Face TGI. */
+export const DEFAULT_SERVING_CONTAINER = ServingContainer.tgi();
+
+/** A security group for model containers: no inbound rules, outbound HTTPS only. */
+export function createModelSecurityGroup(scope: Construct, vpc: ec2.IVpc): ec2.SecurityGroup {
+  const sg = new ec2.SecurityGroup(scope, 'SecurityGroup', {
+    vpc,
+    allowAllOutbound: false,
+    description: `Model containers of ${scope.node.path}: no inbound; outbound HTTPS only`,
+  });
+  // HTTPS to VPC interface endpoints and the S3 gateway endpoint (S3 has no fixed CIDR); the subnets' routes
+  // decide what is reachable, and isolated subnets have no route to the internet.
+  sg.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to VPC endpoints and S3');
+  return sg;
+}
+
+/** What an execution role needs to run containers in `vpc` and publish their metrics. */
+export function grantEndpointNetworkAndMetrics(role: LeastPrivilegeRole, vpc: ec2.IVpc): void {
+  const stack = Stack.of(role);
+  role.grantUnscoped(EC2_DESCRIBE_NETWORK_ACTIONS, 'EC2 Describe* actions have no resource-level permissions; SageMaker reads the VPC before it attaches ENIs');
+  role.grantUnscoped(EC2_ENI_ACTIONS, 'SageMaker creates ENIs whose IDs are unknown before deploy; conditioned on ec2:Vpc of this VPC',
+    { ArnEquals: { 'ec2:Vpc': stack.formatArn({ service: 'ec2', resource: 'vpc', resourceName: vpc.vpcId }) } });
+  role.grantUnscoped(CLOUDWATCH_PUT_METRIC_ACTIONS, 'PutMetricData has no resource-level permissions; conditioned on the SageMaker namespaces',
+    { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'AWS/SageMaker'] } });
+}
+
+/** Options of {@link createEndpointLogGroup}. */
+export interface EndpointLogGroupOptions {
+  /** The endpoint whose containers log here (`/aws/sagemaker/Endpoints/<name>`). */
+  readonly endpointName: string;
+  /** The key that encrypts the logs. */
+  readonly encryptionKey: kms.IKey;
+  /** The role that writes the logs. */
+  readonly role: iam.IRole;
+  /** How long logs are kept. */
+  readonly retention: logs.RetentionDays;
+  /** What happens to the log group when it leaves the stack. */
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** The endpoint's own log group (`LogGroup` under `scope`): encrypted, with retention, writable by the role. */
+export function createEndpointLogGroup(scope: Construct, o: EndpointLogGroupOptions): logs.LogGroup {
+  const prefix = '/aws/sagemaker/Endpoints/';
+  if (!allowCloudWatchLogs(o.encryptionKey, prefix)) warnImportedKey(scope, o.encryptionKey, prefix);
+  const logGroup = new logs.LogGroup(scope, 'LogGroup', {
+    logGroupName: `${prefix}${o.endpointName}`,
+    encryptionKey: o.encryptionKey,
+    retention: o.retention,
+    removalPolicy: o.removalPolicy,
+  });
+  iam.Grant.addToPrincipal({ grantee: o.role, actions: LOGS_WRITE_ACTIONS, resourceArns: [logGroup.logGroupArn] });
+  return logGroup;
+}
+
+/** Options of {@link createSageMakerModel}. */
+export interface SageMakerModelOptions {
+  /** Where the weights come from. */
+  readonly model: ModelSource;
+  /** The serving container (ignored for a model package, which brings its own). @default DEFAULT_SERVING_CONTAINER */
+  readonly container?: ServingContainer;
+  /** The execution role, granted what the model and container need. */
+  readonly role: iam.IRole;
+  /** The instance type the container is tuned for. */
+  readonly instanceType: GpuInstanceType;
+  /** How long the container may take to start. */
+  readonly startupTimeout: Duration;
+  /** Extra environment variables, over the container's. */
+  readonly environment?: Record<string, string>;
+  /** Whether the container runs without network access. */
+  readonly networkIsolation: boolean;
+  /** Subnets of the containers. */
+  readonly subnetIds: string[];
+  /** Security groups of the containers. */
+  readonly securityGroupIds: string[];
+}
+
+/** A SageMaker model, and whether its image is pulled from ECR (the role then needs `ecr:GetAuthorizationToken`). */
+export interface SageMakerModel {
+  /** The model resource. */
+  readonly cfnModel: CfnModel;
+  /** Whether the image is pulled from an ECR repository. */
+  readonly pullsFromEcr: boolean;
+}
+
+/**
+ * A SageMaker model (`id` under `scope`) from a model source and a serving container, in the given subnets. An
+ * approved-package source renders `Fn::If`: the approved package once there is one, else the fallback.
+ */
+export function createSageMakerModel(scope: Construct, id: string, o: SageMakerModelOptions): SageMakerModel {
+  const source = o.model.bind(scope, { role: o.role });
+  let pullsFromEcr = source.pullsFromEcr === true;
+  let image: string | undefined;
+  let environment: Record<string, string> | undefined;
+  if (o.model.kind !== ModelSourceKind.MODEL_PACKAGE) {
+    const bound = (o.container ?? DEFAULT_SERVING_CONTAINER).bind(scope, { role: o.role, instanceType: o.instanceType, model: source, startupTimeout: o.startupTimeout });
+    image = bound.image;
+    pullsFromEcr ||= bound.pullsFromEcr;
+    environment = { ...bound.environment, ...o.environment };
+  } else if (o.environment) {
+    environment = { ...o.environment };
+  }
+  const container: CfnModel.ContainerDefinitionProperty = {
+    image,
+    environment,
+    modelDataSource: source.modelDataSource,
+    modelPackageName: source.modelPackageName,
+  };
+  const cfnModel = new CfnModel(scope, id, {
+    executionRoleArn: o.role.roleArn,
+    enableNetworkIsolation: o.networkIsolation,
+    // The approved package once there is one, else the fallback (keys in CloudFormation case inside Fn::If).
+    primaryContainer: source.approvedPackage
+      ? Fn.conditionIf(source.approvedPackage.condition.logicalId,
+        { ModelPackageName: source.approvedPackage.modelPackageName, Environment: environment },
+        { Image: image, Environment: environment, ModelDataSource: source.modelDataSource && renderModelDataSource(source.modelDataSource) })
+      : container,
+    vpcConfig: { subnets: o.subnetIds, securityGroupIds: o.securityGroupIds },
+  });
+  if (o.role instanceof LeastPrivilegeRole && o.role.grantsPolicy) cfnModel.node.addDependency(o.role.grantsPolicy);
+  return { cfnModel, pullsFromEcr };
+}
+
+/** A model data source in CloudFormation's own case, for use inside an intrinsic. */
+export function renderModelDataSource(source: CfnModel.ModelDataSourceProperty): Record<string, unknown> {
+  const s3 = source.s3DataSource as CfnModel.S3DataSourceProperty;
+  return { S3DataSource: { S3Uri: s3.s3Uri, S3DataType: s3.s3DataType, CompressionType: s3.compressionType } };
+}
+
+/** The inference AMI an instance type needs by default. */
+export function defaultInferenceAmi(instanceType: GpuInstanceType): InferenceAmiVersion | undefined {
+  switch (instanceType.spec?.acceleratorKind) {
+    case AcceleratorKind.NVIDIA:
+      // Blackwell GPUs need a CUDA 12.8+ driver (R570+), newer than the AL2 GPU images carry.
+      return (instanceType.spec?.minimumCuda ?? 0) > 12.4 ? InferenceAmiVersion.AL2023_GPU_4_1 : InferenceAmiVersion.AL2_GPU_3_1;
+    case AcceleratorKind.NEURON: return InferenceAmiVersion.AL2_NEURON_2;
+    default: return undefined;
+  }
+}
