@@ -32,3 +32,5 @@ export * from './guardrails/rules';
 export * from './guardrails/llmops-checks';
 export * from './guardrails/content-guardrail';
 export * from './inference/endpoint-resources';
+export * from './inference/inference-component';
+export * from './inference/inference-component-endpoint';

@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { AcceleratorKind } from './gpu-catalogue';
 import { GpuInstanceType } from './gpu-instance-type';
 import { ModelSource, ModelSourceKind } from './model-source';
-import { ServingContainer } from './serving-container';
+import { LoraAdapterOptions, ServingContainer } from './serving-container';
 import { InferenceAmiVersion } from './variant-settings';
 import { warnImportedKey } from '../common/custom-resource-function';
 import { LeastPrivilegeRole } from '../common/least-privilege-role';
@@ -87,6 +87,10 @@ export interface SageMakerModelOptions {
   readonly environment?: Record<string, string>;
   /** Whether the container runs without network access. */
   readonly networkIsolation: boolean;
+  /** The accelerators one copy gets (inference components). @default - every accelerator of the instance */
+  readonly acceleratorsPerCopy?: number;
+  /** Serve LoRA adapters at run time. @default - no adapters */
+  readonly loraAdapters?: LoraAdapterOptions;
   /** Subnets of the containers. */
   readonly subnetIds: string[];
   /** Security groups of the containers. */
@@ -111,7 +115,10 @@ export function createSageMakerModel(scope: Construct, id: string, o: SageMakerM
   let image: string | undefined;
   let environment: Record<string, string> | undefined;
   if (o.model.kind !== ModelSourceKind.MODEL_PACKAGE) {
-    const bound = (o.container ?? DEFAULT_SERVING_CONTAINER).bind(scope, { role: o.role, instanceType: o.instanceType, model: source, startupTimeout: o.startupTimeout });
+    const bound = (o.container ?? DEFAULT_SERVING_CONTAINER).bind(scope, {
+      role: o.role, instanceType: o.instanceType, model: source, startupTimeout: o.startupTimeout,
+      acceleratorsPerCopy: o.acceleratorsPerCopy, loraAdapters: o.loraAdapters,
+    });
     image = bound.image;
     pullsFromEcr ||= bound.pullsFromEcr;
     environment = { ...bound.environment, ...o.environment };

@@ -636,7 +636,13 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
   }
 
   private validateScaling(v: PropValidator, prop: string, s: EndpointAutoScalingOptions, instanceCount: number, countProp: string): void {
-    const minOk = v.range('LLMOPS_CAPACITY_RANGE', `${prop}.minCapacity`, s.minCapacity, 1, 1000, '(real-time variants cannot scale to zero)');
+    let minOk = false;
+    if (!Token.isUnresolved(s.minCapacity) && s.minCapacity === 0) {
+      v.fail('LLMOPS_SCALE_TO_ZERO_CLASSIC', `${prop}.minCapacity`, 0,
+        'asks for scale to zero, which only an endpoint built on inference components supports; use InferenceComponentEndpoint with fleet.minInstances 0 and copies.min 0, or keep minCapacity at 1 or more');
+    } else {
+      minOk = v.range('LLMOPS_CAPACITY_RANGE', `${prop}.minCapacity`, s.minCapacity, 1, 1000, '(real-time variants cannot scale to zero)');
+    }
     const maxOk = v.range('LLMOPS_CAPACITY_RANGE', `${prop}.maxCapacity`, s.maxCapacity, 1, 1000);
     if (minOk && maxOk) {
       v.check(s.minCapacity <= s.maxCapacity, 'LLMOPS_CAPACITY_ORDER', `${prop}.minCapacity`, s.minCapacity,

@@ -19,6 +19,30 @@ export interface ServingContainerBindOptions {
   readonly model: ModelSourceConfig;
   /** The container start-up health check timeout of the variant (LMI waits as long for the model to load). */
   readonly startupTimeout: Duration;
+  /**
+   * The accelerators one copy of the model gets (an inference component's reservation).
+   * @default - every accelerator of the instance
+   */
+  readonly acceleratorsPerCopy?: number;
+  /**
+   * Serve LoRA adapters loaded at run time, as inference components on this model.
+   * @default - no adapters
+   */
+  readonly loraAdapters?: LoraAdapterOptions;
+}
+
+/** How many LoRA adapters a model serves, and how large. */
+export interface LoraAdapterOptions {
+  /**
+   * Adapters held on the GPU at once.
+   * @default 4
+   */
+  readonly maxAdapters?: number;
+  /**
+   * The largest adapter rank.
+   * @default 64
+   */
+  readonly maxRank?: number;
 }
 
 /** A bound serving container: its image and environment. */
@@ -88,6 +112,14 @@ const LMI_REPOSITORY = 'djl-inference';
  * or your own image.
  */
 export abstract class ServingContainer {
+  /**
+   * Whether the container loads LoRA adapters at run time (adapter inference components). LMI (vLLM) does; TGI loads
+   * adapters only at start-up. Your own image is taken at its word.
+   */
+  public get supportsRuntimeAdapters(): boolean {
+    return true;
+  }
+
   /** The default TGI image tag (TGI 3.3.6, CUDA 12.4). */
   public static readonly TGI_DEFAULT_TAG = '2.7.0-tgi3.3.6-gpu-py311-cu124-ubuntu22.04';
   /** The default LMI image tag (LMI 15, vLLM backend, CUDA 12.8). */
@@ -250,6 +282,11 @@ abstract class DlcContainer extends ServingContainer {
 class TgiContainer extends DlcContainer {
   protected readonly repository = TGI_REPOSITORY;
   protected readonly kindName = 'tgi';
+
+  /** TGI loads adapters only at start-up (`LORA_ADAPTERS`); adding one means restarting the model. */
+  public override get supportsRuntimeAdapters(): boolean {
+    return false;
+  }
   private readonly maxInputTokens: number;
   private readonly maxTotalTokens: number;
 
@@ -273,7 +310,7 @@ class TgiContainer extends DlcContainer {
       HF_MODEL_ID: o.model.modelId,
       HF_MODEL_REVISION: o.model.revision,
       HF_TOKEN: o.model.hubToken,
-      SM_NUM_GPUS: o.instanceType.acceleratorCount?.toString(),
+      SM_NUM_GPUS: (o.acceleratorsPerCopy ?? o.instanceType.acceleratorCount)?.toString(),
       MAX_INPUT_TOKENS: String(this.maxInputTokens),
       MAX_TOTAL_TOKENS: String(this.maxTotalTokens),
     };
@@ -299,7 +336,11 @@ class LmiContainer extends DlcContainer {
       OPTION_REVISION: o.model.revision,
       HF_TOKEN: o.model.hubToken,
       OPTION_ROLLING_BATCH: 'vllm',
-      OPTION_TENSOR_PARALLEL_DEGREE: o.instanceType.acceleratorCount?.toString() ?? 'max',
+      OPTION_TENSOR_PARALLEL_DEGREE: (o.acceleratorsPerCopy ?? o.instanceType.acceleratorCount)?.toString() ?? 'max',
+      // Adapters arrive as inference components while the model runs (LMI 0.27+ with the vLLM backend).
+      OPTION_ENABLE_LORA: o.loraAdapters ? 'true' : undefined,
+      OPTION_MAX_LORAS: o.loraAdapters ? String(o.loraAdapters.maxAdapters ?? 4) : undefined,
+      OPTION_MAX_LORA_RANK: o.loraAdapters ? String(o.loraAdapters.maxRank ?? 64) : undefined,
       OPTION_MODEL_LOADING_TIMEOUT: String(o.startupTimeout.toSeconds()),
       OPTION_MAX_MODEL_LEN: this.options.maxModelLen?.toString(),
       OPTION_MAX_ROLLING_BATCH_SIZE: this.options.maxRollingBatchSize?.toString(),
