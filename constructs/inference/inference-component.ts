@@ -36,6 +36,8 @@ export interface IInferenceComponent extends IResource {
   metricInvocation5xxErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
   /** Share of requests that returned a 4xx error (0–1). @default - Average over 1 minute */
   metricInvocation4xxErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** Share of requests where the model returned an error or timed out (0–1). @default - Average over 1 minute */
+  metricInvocationModelErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
   /** Time spent in the model container, in **microseconds**. @default - p99 over 1 minute */
   metricModelLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
   /** In-flight plus queued requests per copy (10-second resolution). @default - Maximum over 1 minute */
@@ -83,6 +85,10 @@ export abstract class InferenceComponentBase extends Resource implements IInfere
 
   public metricInvocation4xxErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric('Invocation4XXErrors', { statistic: cloudwatch.Stats.AVERAGE, ...props });
+  }
+
+  public metricInvocationModelErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('InvocationModelErrors', { statistic: cloudwatch.Stats.AVERAGE, ...props });
   }
 
   public metricModelLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {

@@ -12,6 +12,8 @@ import {
 import { PropValidator } from '../common/validation';
 import { FineTuningPipeline } from '../fine-tuning/fine-tuning-pipeline';
 import { GpuInferenceEndpoint } from '../inference/gpu-inference-endpoint';
+import { InferenceComponent } from '../inference/inference-component';
+import { InferenceComponentEndpoint } from '../inference/inference-component-endpoint';
 import { IInferenceEndpoint, INSTANCE_NAMESPACE } from '../inference/inference-endpoint';
 import { AuroraPgVectorStore } from '../vector-store/aurora-pgvector-store';
 import { OpenSearchServerlessVectorStore } from '../vector-store/opensearch-serverless-vector-store';
@@ -64,6 +66,12 @@ export interface EndpointMonitoringOptions extends EvaluationOptions {
    * @default - none
    */
   readonly scaleToZeroComponents?: string[];
+}
+
+/** Options of {@link LlmOpsMonitoring.monitorInferenceComponents}. */
+export interface InferenceComponentMonitoringOptions extends EvaluationOptions {
+  /** @default - the facade's endpoint thresholds (latency, error rates, GPU utilisation and idleness) */
+  readonly thresholds?: EndpointThresholds;
 }
 
 /** Options of {@link LlmOpsMonitoring.monitorVectorStore}. */
@@ -297,6 +305,82 @@ export class LlmOpsMonitoring extends Construct {
         title: 'Instances (reporting)', width: 8,
         left: variants.map(variantName => endpoint.metric('CPUUtilization', { variantName, namespace: INSTANCE_NAMESPACE, statistic: 'SampleCount', label: variantName })),
       }),
+    );
+    return this;
+  }
+
+  /**
+   * Watches every inference component of an endpoint built on them: per component p99 latency, 5xx, 4xx and model
+   * error rates; per model component GPU utilisation and idleness on the normalised metrics (0–100 % of the copy's
+   * reservation, whatever the GPU count); for a component that scales to zero, a critical alarm on the first request
+   * that found no copy (`NoCapacityInvocationFailures`). A composite service-health alarm covers the criticals, and
+   * the dashboard gets latency, invocations, errors and GPU per component. SageMaker publishes no copy-count metric.
+   */
+  public monitorInferenceComponents(endpoint: InferenceComponentEndpoint, options: InferenceComponentMonitoringOptions = {}): this {
+    const t = { ...DEFAULT_THRESHOLDS.endpoint, ...this.thresholds.endpoint, ...options.thresholds };
+    const name = resourceName(endpoint);
+    const v = new PropValidator('LlmOpsMonitoring', this);
+    validateEvaluation(v, `monitorInferenceComponents(${name}) options`, options);
+    const components = endpoint.inferenceComponents;
+    const criticals: cloudwatch.IAlarm[] = [];
+    for (const c of components) {
+      const prefix = `${name}-${resourceName(c)}`;
+      const signals: Signal[] = [
+        { key: 'ModelLatencyP99', metric: c.metricModelLatency(), direction: 'above', thresholds: t.modelLatencyP99Ms, factor: 1000, description: 'p99 model latency (thresholds in ms, metric in µs)' },
+        { key: 'Error5xxRate', metric: c.metricInvocation5xxErrors(), direction: 'above', thresholds: t.error5xxPercent, factor: 0.01, percent: true, description: '5xx error rate (thresholds in %, metric 0-1)' },
+        { key: 'Error4xxRate', metric: c.metricInvocation4xxErrors(), direction: 'above', thresholds: t.error4xxPercent, factor: 0.01, percent: true, description: '4xx error rate (thresholds in %, metric 0-1)' },
+        { key: 'ModelErrorRate', metric: c.metricInvocationModelErrors(), direction: 'above', thresholds: t.modelErrorPercent, factor: 0.01, percent: true, description: 'model error rate (thresholds in %, metric 0-1)' },
+      ];
+      if (c.base === undefined) {
+        signals.push(
+          { key: 'GpuUtilization', metric: c.metricGpuUtilizationNormalized(), direction: 'above', thresholds: t.gpuUtilizationPercent, percent: true, description: 'GPU utilisation of a copy, normalised to its reservation (%)' },
+          { key: 'GpuMemoryUtilization', metric: c.metricGpuMemoryUtilizationNormalized(), direction: 'above', thresholds: t.gpuMemoryPercent, percent: true, description: 'GPU memory of a copy, normalised to its reservation (%)' },
+        );
+        // A component that scales to zero is not idle capacity: it releases its copies itself.
+        if (!c.scalesToZero) {
+          signals.push({
+            key: 'GpuIdle', metric: c.metricGpuUtilizationNormalized({ period: Duration.hours(1) }), direction: 'below',
+            thresholds: t.gpuIdlePercent, percent: true, evaluationPeriods: 6, missing: cloudwatch.TreatMissingData.NOT_BREACHING,
+            description: 'GPU utilisation of a copy near zero for 6 hours: idle capacity costs money (normalised %)',
+          });
+        }
+      }
+      if (c.scalesToZero) {
+        signals.push({
+          key: 'NoCapacity', inclusive: true, direction: 'above', thresholds: { critical: 1 }, evaluationPeriods: 1,
+          metric: c.metricNoCapacityInvocationFailures(),
+          description: 'requests that failed because no copy was running (the component is waking from zero)',
+        });
+      }
+      for (const s of signals) {
+        const created = this.addSignal(v, prefix, s, options);
+        if (created.critical) criticals.push(created.critical);
+      }
+    }
+    v.throwIfInvalid();
+    if (criticals.length > 0) {
+      this.wire(new cloudwatch.CompositeAlarm(this, `${name}ServiceHealth`, {
+        compositeAlarmName: alarmName(this, name, 'ServiceHealth', Severity.CRITICAL),
+        alarmDescription: `Any critical alarm of the inference components of ${name}`,
+        alarmRule: cloudwatch.AlarmRule.anyOf(...criticals),
+      }));
+    }
+    let n = 0;
+    const expr = (metric: cloudwatch.IMetric, op: string, label: string) => {
+      const id = `m${n++}`;
+      return new cloudwatch.MathExpression({ expression: `${id} ${op}`, usingMetrics: { [id]: metric }, label, period: Duration.minutes(1) });
+    };
+    const label = (c: InferenceComponent) => c.node.id;
+    this.dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: `## Endpoint ${endpoint.endpointName} (inference components)`, width: 24, height: 1 }));
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'p99 model latency (ms)', width: 8, left: components.map(c => expr(c.metricModelLatency(), '/ 1000', label(c))) }),
+      new cloudwatch.GraphWidget({ title: 'Invocations', width: 8, left: components.map(c => c.metricInvocations({ label: label(c) })) }),
+      new cloudwatch.GraphWidget({ title: '5xx error rate (%)', width: 8, left: components.map(c => expr(c.metricInvocation5xxErrors(), '* 100', label(c))) }),
+    );
+    const models = components.filter(c => c.base === undefined);
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'GPU utilisation per copy (%)', width: 12, left: models.map(c => c.metricGpuUtilizationNormalized({ label: label(c) })) }),
+      new cloudwatch.GraphWidget({ title: 'Requests that found no copy', width: 12, left: components.map(c => c.metricNoCapacityInvocationFailures({ label: label(c) })) }),
     );
     return this;
   }
