@@ -24,6 +24,12 @@ export interface EndpointSettings {
   readonly instanceType: string;
   /** Initial number of instances. */
   readonly instanceCount: number;
+  /**
+   * Serve the model as an inference component on an instance fleet that SageMaker scales, down to zero instances
+   * when `minInstances` and `minCopies` are 0 (requests fail while it wakes: several minutes for an LLM). Leave out
+   * for a classic endpoint (blue/green deployments, data capture). Not combinable with `autoScaling` or `deployment`.
+   */
+  readonly inferenceComponents?: InferenceComponentSettings;
   /** Size of the model, for the synth-time fit check. */
   readonly modelSize?: { readonly parametersBillions: number; readonly bytesPerParameter: number };
   /** Auto scaling on concurrent requests per model. Omit for a fixed instance count. */
@@ -32,6 +38,22 @@ export interface EndpointSettings {
   readonly deployment?: { readonly strategy: 'canary' | 'linear' | 'allAtOnce'; readonly sizePercent?: number; readonly waitMinutes: number };
   /** Share of requests whose prompt and completion are captured, 0–100. */
   readonly dataCaptureSamplingPercentage: number;
+}
+
+/** The inference-component mode of the endpoint. */
+export interface InferenceComponentSettings {
+  /** Fewest instances; 0 releases every GPU when no copy runs. */
+  readonly minInstances: number;
+  /** Most instances. */
+  readonly maxInstances: number;
+  /** Fewest copies of the model; 0 scales it to zero when idle. */
+  readonly minCopies: number;
+  /** Most copies of the model. */
+  readonly maxCopies: number;
+  /** Accelerators per copy. @default - every accelerator of the instance type */
+  readonly acceleratorsPerCopy?: number;
+  /** Concurrent requests per copy that copy-count scaling tracks. @default 4 */
+  readonly targetConcurrentRequestsPerCopy?: number;
 }
 
 /** The vector store of the stack, for retrieval-augmented generation. */
@@ -152,8 +174,8 @@ const FINE_TUNING = {
 const COMMON = { projectName: 'LlmOps', network: { maxAzs: 2, internetEgress: false }, contentGuardrail: {} } as const;
 
 /**
- * The presets. dev: one ml.g5.2xlarge serving Mistral 7B Instruct (bf16) with TGI, no scaling, an Aurora pgvector
- * store that pauses when idle, destroyable.
+ * The presets. dev: Mistral 7B Instruct (bf16) with TGI as an inference component on 0-1 ml.g5.2xlarge that scales to
+ * zero when idle (no data capture), an Aurora pgvector store that pauses when idle, destroyable.
  * staging: two instances, auto scaling to 4, canary deployments with rollback alarms, an OpenSearch Serverless
  * store without standby replicas, retained.
  * prod: like staging, scaling 2–8, a smaller canary and a longer bake, 20 % capture, standby replicas,
@@ -165,7 +187,13 @@ export const PRESETS: Readonly<Record<EnvironmentName, LlmOpsConfig>> = {
   dev: {
     ...COMMON,
     environment: 'dev',
-    endpoint: { ...SERVED_MODEL, instanceCount: 1, dataCaptureSamplingPercentage: 100 },
+    // An inference component on a fleet of 0-1 instances: no GPU bill while nobody uses dev (no data capture here).
+    endpoint: {
+      ...SERVED_MODEL,
+      instanceCount: 1,
+      inferenceComponents: { minInstances: 0, maxInstances: 1, minCopies: 0, maxCopies: 1 },
+      dataCaptureSamplingPercentage: 0,
+    },
     // Aurora that pauses when idle: the cheapest vector store to leave running in dev.
     vectorStore: { kind: 'aurora-pgvector', dimension: 1024, distance: 'cosine', minCapacity: 0, maxCapacity: 2 },
     fineTuning: { ...FINE_TUNING, approval: 'automatic', onNewData: true },
@@ -274,6 +302,7 @@ export function validateConfig(c: LlmOpsConfig): void {
   if (c.vectorStore) validateVectorStore(v, c.vectorStore);
   if (c.fineTuning) validateFineTuning(v, c.fineTuning);
   if (c.contentGuardrail) v.include(contentGuardrailPolicyProblems(contentGuardrailProps(c.contentGuardrail)), 'contentGuardrail.');
+  if (e.inferenceComponents) validateInferenceComponents(v, e);
   const d = e.deployment;
   if (d) {
     v.check(['canary', 'linear', 'allAtOnce'].includes(d.strategy), 'LLMOPS_CONFIG_DEPLOYMENT', 'endpoint.deployment.strategy', d.strategy,
@@ -293,6 +322,32 @@ export function validateConfig(c: LlmOpsConfig): void {
  */
 export function contentGuardrailProps(s: ContentGuardrailSettings): ContentGuardrailProps {
   return s as ContentGuardrailProps;
+}
+
+function validateInferenceComponents(v: PropValidator, e: EndpointSettings): void {
+  const ic = e.inferenceComponents!;
+  const mode = 'in inference-component mode (endpoint.inferenceComponents)';
+  v.check(e.autoScaling === undefined, 'LLMOPS_CONFIG_IC_MODE', 'endpoint.autoScaling', e.autoScaling,
+    `does not apply ${mode}: SageMaker scales the fleet; set minCopies/maxCopies instead, or remove inferenceComponents`);
+  v.check(e.deployment === undefined, 'LLMOPS_CONFIG_IC_MODE', 'endpoint.deployment', e.deployment,
+    `does not apply ${mode}: inference components update by rolling copies, not blue/green; remove it, or remove inferenceComponents`);
+  v.check(e.dataCaptureSamplingPercentage === 0, 'LLMOPS_CONFIG_IC_MODE', 'endpoint.dataCaptureSamplingPercentage', e.dataCaptureSamplingPercentage,
+    `must be 0 ${mode}: this library captures data on classic endpoints only`);
+  v.range('LLMOPS_CONFIG_IC_MODE', 'endpoint.inferenceComponents.minInstances', ic.minInstances, 0, 1000);
+  if (ic.maxInstances === 0) {
+    v.fail('LLMOPS_FLEET_EMPTY', 'endpoint.inferenceComponents.maxInstances', 0, 'leaves no instance for the model; allowed: at least 1 (minInstances 0 is what scales to zero)');
+  } else {
+    v.range('LLMOPS_CONFIG_IC_MODE', 'endpoint.inferenceComponents.maxInstances', ic.maxInstances, 1, 1000);
+  }
+  v.range('LLMOPS_CONFIG_IC_MODE', 'endpoint.inferenceComponents.minCopies', ic.minCopies, 0, 1000);
+  v.range('LLMOPS_CONFIG_IC_MODE', 'endpoint.inferenceComponents.maxCopies', ic.maxCopies, 1, 1000);
+  v.check(ic.minInstances <= ic.maxInstances, 'LLMOPS_FLEET_ORDER', 'endpoint.inferenceComponents.minInstances', ic.minInstances,
+    `is greater than maxInstances (${ic.maxInstances})`);
+  v.check(ic.minCopies <= ic.maxCopies, 'LLMOPS_COPY_ORDER', 'endpoint.inferenceComponents.minCopies', ic.minCopies, `is greater than maxCopies (${ic.maxCopies})`);
+  v.check(ic.minInstances > 0 || ic.minCopies === 0, 'LLMOPS_FLEET_NEVER_ZERO', 'endpoint.inferenceComponents.minInstances', 0,
+    'needs minCopies 0: the fleet scales to zero only when no copy runs');
+  v.check(e.instanceCount >= Math.max(ic.minInstances, 1) && e.instanceCount <= ic.maxInstances, 'LLMOPS_FLEET_ORDER', 'endpoint.instanceCount', e.instanceCount,
+    `is the fleet's initial size ${mode}; allowed: ${Math.max(ic.minInstances, 1)}-${ic.maxInstances}`);
 }
 
 /** Overrides merge over the preset's store, unless they switch its kind: then they replace it. */

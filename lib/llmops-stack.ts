@@ -7,7 +7,7 @@ import { contentGuardrailProps, LlmOpsConfig, validateConfig } from './config';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import {
-  Approval, AuroraPgVectorStore, ContentGuardrail, IamGuardrails, defaultInterfaceEndpoints, DeploymentStrategy, FineTuningPipeline, GateComparison, ModelPromotion, PropValidator, EndpointDeploymentOptions, GpuInferenceEndpoint, GpuInstanceType, IVectorStore, LeastPrivilegeRole,
+  Approval, AuroraPgVectorStore, ContentGuardrail, IamGuardrails, InferenceComponent, InferenceComponentEndpoint, defaultInterfaceEndpoints, DeploymentStrategy, FineTuningPipeline, GateComparison, ModelPromotion, PropValidator, EndpointDeploymentOptions, GpuInferenceEndpoint, GpuInstanceType, IVectorStore, LeastPrivilegeRole,
   LlmOpsFoundation, LlmOpsMonitoring, ModelSource, OpenSearchServerlessVectorStore, ServingContainer, VectorDistance,
 } from '../constructs';
 
@@ -34,8 +34,10 @@ export class LlmOpsStack extends Stack {
   public readonly config: LlmOpsConfig;
   /** The shared key, VPC and buckets. */
   public readonly foundation: LlmOpsFoundation;
-  /** The inference endpoint. */
-  public readonly endpoint: GpuInferenceEndpoint;
+  /** The inference endpoint: classic, or built on inference components (`config.endpoint.inferenceComponents`). */
+  public readonly endpoint: GpuInferenceEndpoint | InferenceComponentEndpoint;
+  /** The inference component that serves the model, in inference-component mode. */
+  public readonly modelComponent?: InferenceComponent;
   /** The topic that every alarm and failure notification goes to. */
   public readonly alarmTopic: sns.ITopic;
   /** Alarms, dashboard and notifications of everything in the stack. */
@@ -95,27 +97,55 @@ export class LlmOpsStack extends Stack {
         modelData: { bucket: this.fineTuning.datasetsBucket, prefix: 'output/' },
       });
     }
-    this.endpoint = new GpuInferenceEndpoint(this, 'Endpoint', {
-      model,
-      container: e.container === 'tgi' ? ServingContainer.tgi() : ServingContainer.lmi(),
-      instanceType: GpuInstanceType.of(e.instanceType),
-      instanceCount: e.instanceCount,
-      modelSize: e.modelSize,
-      autoScaling: e.autoScaling,
-      dataCapture: { samplingPercentage: e.dataCaptureSamplingPercentage, bucket: this.foundation.dataCaptureBucket },
-      deployment: e.deployment && this.deploymentOptions(e.deployment),
-      encryptionKey: this.foundation.encryptionKey,
-      vpc: this.foundation.vpc,
-      logRetention: c.logRetentionDays as logs.RetentionDays,
-      removalPolicy,
-    });
+    const container = e.container === 'tgi' ? ServingContainer.tgi() : ServingContainer.lmi();
+    const instanceType = GpuInstanceType.of(e.instanceType);
+    const logRetention = c.logRetentionDays as logs.RetentionDays;
+    if (e.inferenceComponents) {
+      const ic = e.inferenceComponents;
+      const endpoint = new InferenceComponentEndpoint(this, 'Endpoint', {
+        instanceType,
+        fleet: { minInstances: ic.minInstances, maxInstances: ic.maxInstances, initialInstances: e.instanceCount },
+        encryptionKey: this.foundation.encryptionKey,
+        vpc: this.foundation.vpc,
+        vpcSubnets: this.foundation.privateSubnets(c.network.internetEgress),
+        logRetention,
+        removalPolicy,
+      });
+      this.modelComponent = endpoint.addModel('Model', {
+        model,
+        container,
+        acceleratorsPerCopy: ic.acceleratorsPerCopy ?? instanceType.acceleratorCount ?? 1,
+        modelSize: e.modelSize,
+        copies: { min: ic.minCopies, max: ic.maxCopies },
+        scaling: { targetConcurrentRequestsPerCopy: ic.targetConcurrentRequestsPerCopy },
+      });
+      this.endpoint = endpoint;
+    } else {
+      this.endpoint = new GpuInferenceEndpoint(this, 'Endpoint', {
+        model,
+        container,
+        instanceType,
+        instanceCount: e.instanceCount,
+        modelSize: e.modelSize,
+        autoScaling: e.autoScaling,
+        dataCapture: { samplingPercentage: e.dataCaptureSamplingPercentage, bucket: this.foundation.dataCaptureBucket },
+        deployment: e.deployment && this.deploymentOptions(e.deployment),
+        encryptionKey: this.foundation.encryptionKey,
+        vpc: this.foundation.vpc,
+        logRetention,
+        removalPolicy,
+      });
+    }
 
     this.applicationRole = new LeastPrivilegeRole(this, 'ApplicationRole', {
       assumedBy: new iam.CompositePrincipal(new iam.ServicePrincipal('lambda.amazonaws.com'), new iam.ServicePrincipal('ecs-tasks.amazonaws.com')),
       description: `RAG application of ${this.stackName}: invokes the endpoint, reads and writes the vector store`,
     });
-    this.endpoint.grantInvoke(this.applicationRole);
+    (this.modelComponent ?? this.endpoint).grantInvoke(this.applicationRole);
     new CfnOutput(this, 'EndpointName', { value: this.endpoint.endpointName, description: 'SageMaker endpoint to invoke' });
+    if (this.modelComponent) {
+      new CfnOutput(this, 'InferenceComponentName', { value: this.modelComponent.inferenceComponentName, description: 'InferenceComponentName to pass to InvokeEndpoint' });
+    }
     new CfnOutput(this, 'ApplicationRoleArn', { value: this.applicationRole.roleArn, description: 'Role for the RAG application' });
     if (c.vectorStore) {
       this.vectorStore = this.createVectorStore(c.vectorStore, removalPolicy);
@@ -160,7 +190,8 @@ export class LlmOpsStack extends Stack {
     this.guardrails = new IamGuardrails(this, 'Guardrails', { requireNetworkIsolation: e.model.kind === 'bucket' });
 
     // Every part is watched; the critical latency and 5xx alarms guard the endpoint's deployments.
-    this.monitoring.monitorEndpoint(this.endpoint, { rollback: e.deployment !== undefined });
+    if (this.endpoint instanceof InferenceComponentEndpoint) this.monitoring.monitorInferenceComponents(this.endpoint);
+    else this.monitoring.monitorEndpoint(this.endpoint, { rollback: e.deployment !== undefined });
     if (this.vectorStore) this.monitoring.monitorVectorStore(this.vectorStore);
     if (this.fineTuning) this.monitoring.monitorFineTuning(this.fineTuning);
     this.monitoring.addAlarmStatusWidget();

@@ -15,6 +15,7 @@ import {
 import { GpuInstanceType } from './gpu-instance-type';
 import { IInferenceComponent, InferenceComponent, InferenceComponentProps } from './inference-component';
 import { endpointArnFor, InferenceEndpointBase } from './inference-endpoint';
+import { ModelSize, weightsMiB } from './model-sizing';
 import { ModelSource } from './model-source';
 import { LoraAdapterOptions, ServingContainer } from './serving-container';
 import { InferenceAmiVersion, RoutingStrategy } from './variant-settings';
@@ -87,6 +88,12 @@ export interface InferenceComponentModelOptions {
   readonly container?: ServingContainer;
   /** Accelerators (GPUs or Neuron devices) each copy reserves. */
   readonly acceleratorsPerCopy: number;
+  /**
+   * Size of the model, for the synth-time check that its weights (plus KV-cache headroom) fit the accelerator memory
+   * of one copy.
+   * @default - no fit check
+   */
+  readonly modelSize?: ModelSize;
   /**
    * Host memory each copy reserves.
    * @default - the copy's share of the instance's host memory: host memory × acceleratorsPerCopy ÷ accelerators, less 10 %
@@ -376,6 +383,7 @@ export class InferenceComponentEndpoint extends InferenceEndpointBase {
     v.range('LLMOPS_TIMEOUT_RANGE', 'startupTimeout', startup.toSeconds(), 60, 3600, 'seconds');
     v.range('LLMOPS_TIMEOUT_RANGE', 'downloadTimeout', download.toSeconds(), 60, 3600, 'seconds');
     options.model.validate(v, 'model');
+    if (options.modelSize) this.checkModelFitsCopy(v, options.modelSize, options.acceleratorsPerCopy);
     const container = options.container ?? DEFAULT_SERVING_CONTAINER;
     if (options.loraAdapters) {
       v.check(container.supportsRuntimeAdapters, 'LLMOPS_ADAPTER_CONTAINER', 'loraAdapters', options.loraAdapters,
@@ -489,6 +497,23 @@ export class InferenceComponentEndpoint extends InferenceEndpointBase {
     v.check(usedMem + memoryMiB * maxCopies <= fleetMem, 'LLMOPS_COMPONENTS_DO_NOT_FIT', `${id}: memoryPerCopy × copies.max`,
       `${memoryMiB} MiB × ${maxCopies} = ${memoryMiB * maxCopies} MiB`,
       `of host memory${alsoMem}, exceeds the fleet's ${fleetMem} MiB (${fleet}); lower memoryPerCopy or copies.max, or raise fleet.maxInstances`);
+  }
+
+  /** The model's weights plus KV-cache headroom must fit the accelerator memory a copy reserves. */
+  private checkModelFitsCopy(v: PropValidator, size: ModelSize, accelerators: number): void {
+    const perAccelerator = this.instanceType.spec?.memoryPerAcceleratorMiB;
+    const headroom = size.kvCacheHeadroom ?? 0.2;
+    if (perAccelerator === undefined || [accelerators, size.parametersBillions, size.bytesPerParameter, headroom].some(x => Token.isUnresolved(x))) return;
+    const okParams = v.range('LLMOPS_MODEL_SIZE', 'modelSize.parametersBillions', size.parametersBillions, 0.001, 100_000, 'billion', true);
+    const okBytes = v.range('LLMOPS_MODEL_SIZE', 'modelSize.bytesPerParameter', size.bytesPerParameter, 0.125, 8, 'bytes', true);
+    const okHeadroom = v.range('LLMOPS_MODEL_SIZE', 'modelSize.kvCacheHeadroom', headroom, 0, 0.9, '', true);
+    if (!okParams || !okBytes || !okHeadroom) return;
+    const needed = weightsMiB(size) / (1 - headroom);
+    const copy = perAccelerator * accelerators;
+    const gib = (mib: number) => (mib / 1024).toFixed(1);
+    v.check(needed <= copy, 'LLMOPS_MODEL_DOES_NOT_FIT', 'modelSize', { parametersBillions: size.parametersBillions, bytesPerParameter: size.bytesPerParameter },
+      `needs ${gib(weightsMiB(size))} GiB of weights plus ${Math.round(headroom * 100)} % KV-cache headroom (${gib(needed)} GiB), but a copy reserves `
+      + `acceleratorsPerCopy ${accelerators} × ${gib(perAccelerator)} GiB = ${gib(copy)} GiB on ${this.instanceType.name}; raise acceleratorsPerCopy or pick a larger instance type`);
   }
 
   /** Copy-count scaling: target tracking on concurrency; from zero, a step policy woken by the no-capacity alarm. */

@@ -396,3 +396,45 @@ describe('When a configuration sets the content guardrail', () => {
     expect(e.problems.map(p => p.prop)).toEqual(['contentGuardrail.deniedTopics[0].name', 'contentGuardrail.deniedTopics[0].definition']);
   });
 });
+
+describe('When a configuration chooses inference-component mode', () => {
+  const IC = { minInstances: 0, maxInstances: 1, minCopies: 0, maxCopies: 1 };
+
+  test('the dev preset scales to zero on inference components and captures no data; staging and prod stay classic', () => {
+    expect(PRESETS.dev.endpoint.inferenceComponents).toEqual(IC);
+    expect(PRESETS.dev.endpoint.dataCaptureSamplingPercentage).toBe(0);
+    expect(PRESETS.staging.endpoint.inferenceComponents).toBeUndefined();
+    expect(PRESETS.prod.endpoint.inferenceComponents).toBeUndefined();
+  });
+
+  test('auto scaling, a deployment policy and data capture fail in this mode instead of being ignored', () => {
+    const e = configError('staging', { endpoint: { inferenceComponents: { minInstances: 1, maxInstances: 2, minCopies: 1, maxCopies: 2 } } });
+    expect(e.codes).toEqual(['LLMOPS_CONFIG_IC_MODE', 'LLMOPS_CONFIG_IC_MODE', 'LLMOPS_CONFIG_IC_MODE']);
+    expect(e.problems.map(p => p.prop)).toEqual(['endpoint.autoScaling', 'endpoint.deployment', 'endpoint.dataCaptureSamplingPercentage']);
+    expect(e.message).toContain('endpoint.deployment {"strategy":"canary","sizePercent":50,"waitMinutes":10} does not apply in inference-component mode (endpoint.inferenceComponents): inference components update by rolling copies, not blue/green');
+  });
+
+  test('a fleet of at most 0 instances fails', () => {
+    const e = configError('dev', { endpoint: { inferenceComponents: { ...IC, maxInstances: 0 }, instanceCount: 1 } });
+    expect(e.codes).toContain('LLMOPS_FLEET_EMPTY');
+    expect(e.message).toContain('endpoint.inferenceComponents.maxInstances 0 leaves no instance for the model; allowed: at least 1 (minInstances 0 is what scales to zero)');
+  });
+
+  test('minCopies above maxCopies fails', () => {
+    const e = configError('dev', { endpoint: { inferenceComponents: { ...IC, minCopies: 3, maxCopies: 2, minInstances: 1 } } });
+    expect(e.codes).toEqual(['LLMOPS_COPY_ORDER']);
+    expect(e.message).toBe('LlmOpsConfig (dev): endpoint.inferenceComponents.minCopies 3 is greater than maxCopies (2) [LLMOPS_COPY_ORDER]');
+  });
+
+  test('a fleet that may scale to zero with a copy that never does fails', () => {
+    const e = configError('dev', { endpoint: { inferenceComponents: { ...IC, minCopies: 1 } } });
+    expect(e.codes).toEqual(['LLMOPS_FLEET_NEVER_ZERO']);
+    expect(e.message).toContain('endpoint.inferenceComponents.minInstances 0 needs minCopies 0: the fleet scales to zero only when no copy runs');
+  });
+
+  test('an instanceCount outside the fleet fails, since it is the fleet\'s initial size', () => {
+    const e = configError('dev', { endpoint: { instanceCount: 3 } });
+    expect(e.codes).toEqual(['LLMOPS_FLEET_ORDER']);
+    expect(e.message).toContain("endpoint.instanceCount 3 is the fleet's initial size in inference-component mode (endpoint.inferenceComponents); allowed: 1-1");
+  });
+});

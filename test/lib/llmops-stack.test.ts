@@ -1,7 +1,7 @@
 import { App, CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { CfnAccessPolicy } from 'aws-cdk-lib/aws-opensearchserverless';
-import { LlmOpsStack, OpenSearchServerlessVectorStore, resolveConfig } from '../../lib';
+import { InferenceComponentEndpoint, LlmOpsStack, OpenSearchServerlessVectorStore, resolveConfig } from '../../lib';
 import { validationError } from '../util';
 
 const TAGGED_TYPES = ['AWS::KMS::Key', 'AWS::S3::Bucket', 'AWS::EC2::VPC', 'AWS::SageMaker::Model', 'AWS::SageMaker::EndpointConfig', 'AWS::SageMaker::Endpoint'];
@@ -88,10 +88,40 @@ describe('When an LlmOpsStack is built from the dev preset', () => {
     expect(statements.some((st: { Action: string | string[] }) => [st.Action].flat().includes('kms:Decrypt'))).toBe(true);
   });
 
-  test('the endpoint runs one ml.g5.2xlarge instance', () => {
+  test('the endpoint is built on inference components: a fleet of 0 to 1 ml.g5.2xlarge, starting at 1, with no model on the variant', () => {
+    expect(stack.endpoint).toBeInstanceOf(InferenceComponentEndpoint);
     template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
-      ProductionVariants: [Match.objectLike({ InstanceType: 'ml.g5.2xlarge', InitialInstanceCount: 1 })],
+      ProductionVariants: [Match.objectLike({
+        InstanceType: 'ml.g5.2xlarge', InitialInstanceCount: 1, ModelName: Match.absent(),
+        ManagedInstanceScaling: { Status: 'ENABLED', MinInstanceCount: 0, MaxInstanceCount: 1 },
+      })],
+      DataCaptureConfig: Match.absent(),
     });
+  });
+
+  test('the model is one inference component on the instance\'s GPU that scales its copies between 0 and 1 and wakes on the no-capacity alarm', () => {
+    const component = stack.modelComponent!;
+    template.hasResourceProperties('AWS::SageMaker::InferenceComponent', {
+      InferenceComponentName: component.inferenceComponentName,
+      RuntimeConfig: { CopyCount: 1 },
+      Specification: Match.objectLike({ ComputeResourceRequirements: Match.objectLike({ NumberOfAcceleratorDevicesRequired: 1 }) }),
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      ResourceId: `inference-component/${component.inferenceComponentName}`, MinCapacity: 0, MaxCapacity: 1,
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', { PolicyType: 'StepScaling' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'NoCapacityInvocationFailures', AlarmActions: [{ Ref: Match.stringLikeRegexp('WakeFromZero') }],
+    });
+    template.hasOutput('InferenceComponentName', { Value: component.inferenceComponentName });
+  });
+
+  test('the application role may invoke the endpoint and its component', () => {
+    const policyId = logicalId(stack, stack.applicationRole.grantsPolicy!.node.defaultChild);
+    const statements = template.toJSON().Resources[policyId].Properties.PolicyDocument.Statement;
+    const invoke = statements.find((st: { Action: string | string[] }) => [st.Action].flat().includes('sagemaker:InvokeEndpoint'));
+    expect(invoke.Resource).toHaveLength(2);
+    expect(JSON.stringify(invoke.Resource)).toContain('inference-component/');
   });
 
   test('resources are tagged with the project and the environment dev', () => {
@@ -102,9 +132,9 @@ describe('When an LlmOpsStack is built from the dev preset', () => {
     }
   });
 
-  test('there is no scalable target and no DeploymentConfig; the one monitoring topic also reports fine-tuning failures', () => {
+  test('the only scalable target is the copy count, there is no DeploymentConfig, and the one monitoring topic also reports fine-tuning failures', () => {
     template.resourceCountIs('AWS::SNS::Topic', 1);
-    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
+    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 1);
     template.hasResourceProperties('AWS::SageMaker::Endpoint', { DeploymentConfig: Match.absent() });
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: Match.objectLike({ 'detail-type': ['Step Functions Execution Status Change'] }),
@@ -268,8 +298,8 @@ describe('When an LlmOpsStack serves a Hugging Face Hub model with internet egre
   });
 
   test('no artifacts bucket is created, as nothing reads from it', () => {
-    // Access logs, data capture, and the fine-tuning datasets.
-    template.resourceCountIs('AWS::S3::Bucket', 3);
+    // Access logs and the fine-tuning datasets (dev captures no data in inference-component mode).
+    template.resourceCountIs('AWS::S3::Bucket', 2);
     template.resourceCountIs('AWS::SageMaker::EndpointConfig', 1);
     expect(template.findResources('AWS::S3::Bucket', { Properties: { LoggingConfiguration: { LogFilePrefix: 'artifacts/' } } })).toEqual({});
   });
