@@ -108,6 +108,7 @@ export class LlmOpsStack extends Stack {
         encryptionKey: this.foundation.encryptionKey,
         vpc: this.foundation.vpc,
         vpcSubnets: this.foundation.privateSubnets(c.network.internetEgress),
+        internetEgress: c.network.internetEgress,
         logRetention,
         removalPolicy,
       });

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { Duration, Lazy, Names, RemovalPolicy, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -181,9 +182,15 @@ export interface InferenceComponentEndpointProps {
   readonly vpc?: ec2.IVpc;
   /**
    * Subnets of the model containers.
-   * @default - the VPC's isolated subnets if it has any, else its private ones
+   * @default - private subnets: with egress when `internetEgress`, else isolated ones if the VPC has any
    */
   readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * Run the containers in subnets with a route to the internet, which a Hugging Face Hub model needs to download its
+   * weights (the created VPC then gets a NAT gateway).
+   * @default false - isolated subnets; addModel refuses a Hub model
+   */
+  readonly internetEgress?: boolean;
   /**
    * Security groups of the model containers.
    * @default - a new group with no inbound rules and outbound HTTPS only
@@ -245,6 +252,7 @@ export class InferenceComponentEndpoint extends InferenceEndpointBase {
   public readonly cfnEndpoint: CfnEndpoint;
 
   private readonly components: ModelComponent[] = [];
+  private readonly internetEgress: boolean;
   private readonly subnets: ec2.SelectedSubnets;
   private pullsFromEcr = false;
 
@@ -257,17 +265,21 @@ export class InferenceComponentEndpoint extends InferenceEndpointBase {
     this.fleet = { minInstances, maxInstances, initialInstances };
 
     const v = new PropValidator('InferenceComponentEndpoint', this);
-    v.range('LLMOPS_FLEET_RANGE', 'fleet.minInstances', minInstances, 0, 1000);
+    const minOk = v.range('LLMOPS_FLEET_RANGE', 'fleet.minInstances', minInstances, 0, 1000);
+    let maxOk = false;
     if (!Token.isUnresolved(maxInstances) && maxInstances === 0) {
       v.fail('LLMOPS_FLEET_EMPTY', 'fleet.maxInstances', maxInstances, 'leaves no instance for any copy; allowed: at least 1 (minInstances: 0 is what scales the fleet to zero)');
     } else {
-      v.range('LLMOPS_FLEET_RANGE', 'fleet.maxInstances', maxInstances, 1, 1000);
+      maxOk = v.range('LLMOPS_FLEET_RANGE', 'fleet.maxInstances', maxInstances, 1, 1000);
     }
-    if (![minInstances, maxInstances, initialInstances].some(x => Token.isUnresolved(x))) {
+    // Order is judged only between values that are themselves valid, so a default never draws an error of its own.
+    if (minOk && maxOk) {
       v.check(minInstances <= maxInstances, 'LLMOPS_FLEET_ORDER', 'fleet.minInstances', minInstances,
         `is greater than fleet.maxInstances (${maxInstances}); allowed: minInstances ≤ maxInstances`);
-      v.check(initialInstances >= Math.max(minInstances, 1) && initialInstances <= maxInstances, 'LLMOPS_FLEET_ORDER', 'fleet.initialInstances', initialInstances,
-        `is outside ${Math.max(minInstances, 1)}-${maxInstances}; allowed: at least 1 and at least minInstances, at most maxInstances`);
+      if (minInstances <= maxInstances && !Token.isUnresolved(initialInstances)) {
+        v.check(initialInstances >= Math.max(minInstances, 1) && initialInstances <= maxInstances, 'LLMOPS_FLEET_ORDER', 'fleet.initialInstances', initialInstances,
+          `is outside ${Math.max(minInstances, 1)}-${maxInstances}; allowed: at least 1 and at least minInstances, at most maxInstances`);
+      }
     }
     if (props.endpointName !== undefined && !Token.isUnresolved(props.endpointName)) {
       v.check(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(props.endpointName), 'LLMOPS_ENDPOINT_NAME', 'endpointName', props.endpointName,
@@ -281,11 +293,14 @@ export class InferenceComponentEndpoint extends InferenceEndpointBase {
     this.endpointArn = endpointArnFor(Stack.of(this), this.endpointName);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     if (!props.vpc || !props.encryptionKey) {
-      this.foundation = new LlmOpsFoundation(this, 'Foundation', { encryptionKey: props.encryptionKey, vpc: props.vpc, removalPolicy });
+      this.foundation = new LlmOpsFoundation(this, 'Foundation', {
+        encryptionKey: props.encryptionKey, vpc: props.vpc, internetEgress: props.vpc ? undefined : props.internetEgress, removalPolicy,
+      });
     }
     this.encryptionKey = props.encryptionKey ?? this.foundation!.encryptionKey;
     this.vpc = props.vpc ?? this.foundation!.vpc;
-    this.subnets = this.vpc.selectSubnets(props.vpcSubnets ?? selectPrivateSubnets(this.vpc, false));
+    this.internetEgress = props.internetEgress ?? false;
+    this.subnets = this.vpc.selectSubnets(props.vpcSubnets ?? selectPrivateSubnets(this.vpc, this.internetEgress));
     const securityGroups = props.securityGroups ?? [createModelSecurityGroup(this, this.vpc)];
     this.connections = new ec2.Connections({ securityGroups });
 
@@ -356,13 +371,20 @@ export class InferenceComponentEndpoint extends InferenceEndpointBase {
     const perInstance = spec?.acceleratorCount;
     const c = options.copies;
     const initial = c.initial ?? Math.max(c.min, 1);
-    const memoryMiB = options.memoryPerCopy?.toMebibytes({ rounding: SizeRoundingBehavior.FLOOR })
-      ?? (spec && !Token.isUnresolved(options.acceleratorsPerCopy)
-        ? Math.floor(spec.hostMemoryGiB * 1024 * options.acceleratorsPerCopy / spec.acceleratorCount * 0.9)
-        : undefined);
-    v.range('LLMOPS_COMPONENT_ACCELERATORS', 'acceleratorsPerCopy', options.acceleratorsPerCopy, 1, perInstance ?? 64,
+    for (const child of [id, `${id}Model`]) {
+      v.check(this.node.tryFindChild(child) === undefined, 'LLMOPS_COMPONENT_ID', 'id', id,
+        `clashes with the child '${child}' of the endpoint; allowed: an id no other component or part of the endpoint uses`);
+    }
+    const acceleratorsOk = v.range('LLMOPS_COMPONENT_ACCELERATORS', 'acceleratorsPerCopy', options.acceleratorsPerCopy, 1, perInstance ?? 64,
       perInstance !== undefined ? `(a copy runs on one ${this.instanceType.name}, which has ${perInstance})` : '');
-    if (memoryMiB !== undefined) {
+    // The default is the copy's share of host memory, computed only from a valid accelerator count.
+    const memoryMiB = options.memoryPerCopy?.toMebibytes({ rounding: SizeRoundingBehavior.FLOOR })
+      ?? (spec && acceleratorsOk ? Math.floor(spec.hostMemoryGiB * 1024 * options.acceleratorsPerCopy / spec.acceleratorCount * 0.9) : undefined);
+    if (options.model.requiresInternet && !this.internetEgress) {
+      v.fail('LLMOPS_HUB_NEEDS_EGRESS', 'model', options.model.kind,
+        `downloads its weights from the Hugging Face Hub, but the endpoint runs in subnets without internet egress; create the endpoint with internetEgress: true (and a VPC with NAT), or stage the weights in S3 with ModelSource.fromBucket`);
+    }
+    if (memoryMiB !== undefined && (options.memoryPerCopy !== undefined || acceleratorsOk)) {
       v.range('LLMOPS_COMPONENT_MEMORY', 'memoryPerCopy', memoryMiB, 128, spec ? spec.hostMemoryGiB * 1024 : 4_000_000, 'MiB');
     }
     const minOk = v.range('LLMOPS_COPY_RANGE', 'copies.min', c.min, 0, 1000);
@@ -375,6 +397,9 @@ export class InferenceComponentEndpoint extends InferenceEndpointBase {
       }
     }
     const s = options.scaling;
+    if (s !== undefined && minOk && maxOk && c.min === c.max && c.min > 0) {
+      v.fail('LLMOPS_SCALING_UNUSED', 'scaling', s, `has no effect with a fixed copy count (copies.min = copies.max = ${c.max}); give copies a range, or remove it`);
+    }
     v.range('LLMOPS_SCALING_TARGET', 'scaling.targetConcurrentRequestsPerCopy', s?.targetConcurrentRequestsPerCopy, 0.1, 100_000, '', true);
     if (s?.scaleInCooldown) v.range('LLMOPS_COOLDOWN_RANGE', 'scaling.scaleInCooldown', s.scaleInCooldown.toSeconds(), 0, 86400, 'seconds');
     if (s?.scaleOutCooldown) v.range('LLMOPS_COOLDOWN_RANGE', 'scaling.scaleOutCooldown', s.scaleOutCooldown.toSeconds(), 0, 86400, 'seconds');
@@ -472,6 +497,9 @@ export class InferenceComponentEndpoint extends InferenceEndpointBase {
       },
     });
     adapter.cfnInferenceComponent.node.addDependency(baseComponent.cfnInferenceComponent);
+    // A request to the adapter of a base at zero copies fails under the adapter's name; it must wake the base too.
+    const baseWake = (baseComponent as ModelComponent).wakeAction;
+    if (baseWake) adapter.wakeAlarm = wakeAlarm(adapter, baseComponent, baseWake);
     this.components.push(adapter);
     return adapter;
   }
@@ -549,24 +577,20 @@ export class InferenceComponentEndpoint extends InferenceEndpointBase {
         cooldown: Duration.minutes(1),
       });
       wake.addAdjustment({ lowerBound: 0, adjustment: 1 });
-      component.wakeAlarm = new cloudwatch.Alarm(component, 'NoCapacityAlarm', {
-        alarmDescription: `A request to ${component.node.path} found no copy running; adds one copy (scale from zero)`,
-        metric: component.metricNoCapacityInvocationFailures({ period: Duration.minutes(1) }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        datapointsToAlarm: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      component.wakeAlarm.addAlarmAction(new cloudwatchActions.ApplicationScalingAction(wake));
+      component.wakeAction = wake;
+      component.wakeAlarm = wakeAlarm(component, component, wake);
     }
   }
 
-  /** A deterministic component name under the endpoint's (at most 63 characters). */
+  /**
+   * A deterministic component name (at most 63 characters): the endpoint's unique name, a readable slug of the id and
+   * a hash of the id, so two ids never share a name (`Chat` and `chat`, or ids that differ past the slug).
+   */
   private componentName(id: string): string {
-    const name = Names.uniqueResourceName(this, { maxLength: 50, separator: '-' }).replace(/[^a-zA-Z0-9-]/g, '').toLowerCase();
-    const suffix = id.replace(/[^a-zA-Z0-9]/g, '').toLowerCase().slice(0, 12) || 'component';
-    return `${name}-${suffix}`.slice(0, 63).replace(/-+$/, '');
+    const name = Names.uniqueResourceName(this, { maxLength: 40, separator: '-' }).replace(/[^a-zA-Z0-9-]/g, '').toLowerCase().replace(/-+$/, '');
+    const slug = id.replace(/[^a-zA-Z0-9]/g, '').toLowerCase().slice(0, 12) || 'component';
+    const hash = createHash('sha256').update(id).digest('hex').slice(0, 8);
+    return `${name}-${slug}-${hash}`;
   }
 
   private trackEcr(pulls: boolean): void {
@@ -575,6 +599,24 @@ export class InferenceComponentEndpoint extends InferenceEndpointBase {
       this.role.grantUnscoped(ECR_AUTH_ACTIONS, 'ecr:GetAuthorizationToken has no resource-level permissions; image pulls are scoped to one repository');
     }
   }
+}
+
+/**
+ * The alarm that wakes `base` from zero copies when a request to `target` (the base or one of its adapters) found no
+ * copy: `NoCapacityInvocationFailures` ≥ 1 in one minute (AWS's example uses `>`, which one failed request never trips).
+ */
+function wakeAlarm(target: InferenceComponent, base: InferenceComponent, wake: appscaling.StepScalingAction): cloudwatch.Alarm {
+  const alarm = new cloudwatch.Alarm(target, 'NoCapacityAlarm', {
+    alarmDescription: `A request to ${target.node.path} found no copy running; adds one copy of ${base.node.path} (scale from zero)`,
+    metric: target.metricNoCapacityInvocationFailures({ period: Duration.minutes(1) }),
+    threshold: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+  alarm.addAlarmAction(new cloudwatchActions.ApplicationScalingAction(wake));
+  return alarm;
 }
 
 /** The props of a component this endpoint creates. */
@@ -591,8 +633,10 @@ class ModelComponent extends InferenceComponent {
   public readonly requiresInternet: boolean;
   /** Whether the component's container loads LoRA adapters at run time. */
   public readonly servesAdapters: boolean;
-  /** The alarm that wakes the component from zero copies, if it scales to zero. */
+  /** The alarm that wakes the component (its base, for an adapter) from zero copies. */
   public wakeAlarm?: cloudwatch.Alarm;
+  /** The step-scaling policy that adds a copy from zero, if the component scales to zero. */
+  public wakeAction?: appscaling.StepScalingAction;
 
   constructor(scope: Construct, id: string, props: ModelComponentProps) {
     super(scope, id, props);
