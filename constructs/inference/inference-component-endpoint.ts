@@ -130,17 +130,20 @@ export interface InferenceComponentModelOptions {
   readonly downloadTimeout?: Duration;
 }
 
+/** Where a LoRA adapter's weights are: a gzip-compressed tar (`.tar.gz`) of the adapter weights and config in S3. */
+export interface AdapterSource {
+  /** The bucket that holds the adapter archive. */
+  readonly bucket: s3.IBucket;
+  /** The object key of the archive, e.g. the fine-tuning pipeline's `output/<job>/output/model.tar.gz`. */
+  readonly key: string;
+}
+
 /** A LoRA adapter served by its base model's copies. */
 export interface InferenceComponentAdapterOptions {
   /** The component of this endpoint whose copies load the adapter. */
   readonly base: IInferenceComponent;
-  /** The bucket that holds the adapter weights. */
-  readonly bucket: s3.IBucket;
-  /**
-   * The object key of the adapter archive, a gzip-compressed tar (`.tar.gz`) of the adapter weights and config, e.g.
-   * the fine-tuning pipeline's `output/<job>/output/model.tar.gz`.
-   */
-  readonly key: string;
+  /** The adapter archive. */
+  readonly adapterSource: AdapterSource;
 }
 
 /** Props of {@link InferenceComponentEndpoint}. */
@@ -476,15 +479,16 @@ export class InferenceComponentEndpoint extends InferenceEndpointBase {
       v.check(base.base !== undefined || (base as ModelComponent).servesAdapters, 'LLMOPS_ADAPTER_BASE', 'base', base.node.path,
         'was added without loraAdapters, so its container does not load adapters; pass loraAdapters to addModel for the base');
     }
-    if (!Token.isUnresolved(options.key)) {
-      v.check(/\.tar\.gz$/.test(options.key) && options.key.trim() === options.key, 'LLMOPS_ADAPTER_KEY', 'key', options.key,
+    const { bucket, key } = options.adapterSource;
+    if (!Token.isUnresolved(key)) {
+      v.check(/\.tar\.gz$/.test(key) && key.trim() === key, 'LLMOPS_ADAPTER_KEY', 'adapterSource.key', key,
         'is not the key of an adapter archive; allowed: a gzip-compressed tar ending in .tar.gz (SageMaker loads nothing else), e.g. output/<job>/output/model.tar.gz');
     }
     v.throwIfInvalid();
 
     const baseComponent = base as InferenceComponent;
-    iam.Grant.addToPrincipal({ grantee: this.role, actions: S3_READ_OBJECT_ACTIONS, resourceArns: [options.bucket.arnForObjects(options.key)] });
-    options.bucket.encryptionKey?.grantDecrypt(this.role);
+    iam.Grant.addToPrincipal({ grantee: this.role, actions: S3_READ_OBJECT_ACTIONS, resourceArns: [bucket.arnForObjects(key)] });
+    bucket.encryptionKey?.grantDecrypt(this.role);
     const adapter = new ModelComponent(this, id, {
       endpoint: this,
       inferenceComponentName: this.componentName(id),
@@ -493,7 +497,7 @@ export class InferenceComponentEndpoint extends InferenceEndpointBase {
       servesAdapters: false,
       specification: {
         baseInferenceComponentName: baseComponent.inferenceComponentName,
-        container: { artifactUrl: options.bucket.s3UrlForObject(options.key) },
+        container: { artifactUrl: bucket.s3UrlForObject(key) },
       },
     });
     adapter.cfnInferenceComponent.node.addDependency(baseComponent.cfnInferenceComponent);

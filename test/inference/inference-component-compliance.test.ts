@@ -48,7 +48,7 @@ function gateStack(app: App): GateStack {
     model: ModelSource.fromBucket(artifacts, 'models/base/'), container: ServingContainer.lmi(), acceleratorsPerCopy: 2, copies: { min: 0, max: 2 }, loraAdapters: {},
   });
   chat.addModel('Embedder', { model: ModelSource.fromBucket(artifacts, 'models/embedder/'), acceleratorsPerCopy: 1, copies: { min: 1, max: 2 } });
-  const adapter = chat.addAdapter('Sql', { base, bucket: artifacts, key: 'output/sql-job/output/model.tar.gz' });
+  const adapter = chat.addAdapter('Sql', { base, adapterSource: { bucket: artifacts, key: 'output/sql-job/output/model.tar.gz' } });
 
   const shared = new LlmOpsFoundation(stack, 'Shared');
   const neuron = new InferenceComponentEndpoint(stack, 'Neuron', { instanceType: GpuInstanceType.INF2_XLARGE, vpc: shared.vpc, encryptionKey: shared.encryptionKey });
@@ -114,7 +114,7 @@ describe('When a wildcard grant is added to an endpoint role and no permissions 
   const base = ep.addModel('Base', {
     model: ModelSource.fromBucket(ep.foundation!.artifactsBucket, 'models/base/'), container: ServingContainer.lmi(), acceleratorsPerCopy: 1, copies: { min: 0, max: 1 }, loraAdapters: {},
   });
-  ep.addAdapter('Sql', { base, bucket: ep.foundation!.artifactsBucket, key: 'adapters/sql/model.tar.gz' });
+  ep.addAdapter('Sql', { base, adapterSource: { bucket: ep.foundation!.artifactsBucket, key: 'adapters/sql/model.tar.gz' } });
   ep.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
 
   test('AwsSolutions reports the wildcard: the library acknowledges only its own unscoped actions', () => {

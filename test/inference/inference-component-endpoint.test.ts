@@ -389,7 +389,7 @@ describe('When a LoRA adapter is added on a base model', () => {
   const adapters = s3.Bucket.fromBucketAttributes(stack, 'Adapters', { bucketName: 'adapters-bucket', encryptionKey: adapterKey });
   const ep = endpoint(stack, { instanceType: GpuInstanceType.G5_12XLARGE });
   const base = ep.addModel('Base', modelOptions(stack, { container: ServingContainer.lmi(), acceleratorsPerCopy: 4, loraAdapters: {} }));
-  const sql = ep.addAdapter('SqlAdapter', { base, bucket: adapters, key: 'output/sql-job/output/model.tar.gz' });
+  const sql = ep.addAdapter('SqlAdapter', { base, adapterSource: { bucket: adapters, key: 'output/sql-job/output/model.tar.gz' } });
   const t = Template.fromStack(stack);
 
   test('the base loads adapters at run time with the default limits', () => {
@@ -510,7 +510,7 @@ describe('When a component and its endpoint grant invoke', () => {
   const stack = newStack();
   const ep = endpoint(stack, { instanceType: GpuInstanceType.G5_12XLARGE });
   const base = ep.addModel('Base', modelOptions(stack, { container: ServingContainer.lmi(), loraAdapters: {} }));
-  const adapter = ep.addAdapter('Sql', { base, bucket: weights(stack), key: 'adapters/sql/model.tar.gz' });
+  const adapter = ep.addAdapter('Sql', { base, adapterSource: { bucket: weights(stack), key: 'adapters/sql/model.tar.gz' } });
   const componentCaller = new iam.Role(stack, 'ComponentCaller', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
   const adapterCaller = new iam.Role(stack, 'AdapterCaller', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
   const endpointCaller = new iam.Role(stack, 'EndpointCaller', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
@@ -764,7 +764,7 @@ describe('When components do not fit the fleet', () => {
 
     test('a model that takes exactly the last GPU fits, an adapter on it reserves nothing, and the next model fails naming the three models', () => {
       const base = ep.addModel('Base', modelOptions(stack, { container: ServingContainer.lmi(), memoryPerCopy: Size.gibibytes(8), loraAdapters: {} }));
-      ep.addAdapter('Adapter', { base, bucket: weights(stack), key: 'adapters/a/model.tar.gz' });
+      ep.addAdapter('Adapter', { base, adapterSource: { bucket: weights(stack), key: 'adapters/a/model.tar.gz' } });
       expect(ep.inferenceComponents.map(c => c.node.id)).toEqual(['A', 'B', 'Base', 'Adapter']);
       const e = validationError(() => ep.addModel('E', modelOptions(stack, { memoryPerCopy: Size.gibibytes(8) })));
       expect(e.message).toContain("plus 4 reserved by 'A', 'B', 'Base', exceed the fleet's 4");
@@ -788,7 +788,7 @@ describe('When addAdapter options are invalid', () => {
   const base = lmiBase(ep, 'Base');
   const plain = ep.addModel('Plain', modelOptions(stack, { container: ServingContainer.lmi() }));
   const foreign = lmiBase(other, 'Base');
-  const adapter = ep.addAdapter('Existing', { base, bucket: weights(stack), key: 'adapters/existing/model.tar.gz' });
+  const adapter = ep.addAdapter('Existing', { base, adapterSource: { bucket: weights(stack), key: 'adapters/existing/model.tar.gz' } });
   const key = 'adapters/sql/model.tar.gz';
 
   const cases: Array<[string, () => InferenceComponent, string, string, string]> = [
@@ -799,22 +799,22 @@ describe('When addAdapter options are invalid', () => {
     ['a base added without loraAdapters', () => plain, key, 'LLMOPS_ADAPTER_BASE',
       "base 'TestStack/Chat/Plain' was added without loraAdapters, so its container does not load adapters; pass loraAdapters to addModel for the base"],
     ['a key that is not a .tar.gz archive', () => base, 'adapters/sql/model.zip', 'LLMOPS_ADAPTER_KEY',
-      "key 'adapters/sql/model.zip' is not the key of an adapter archive; allowed: a gzip-compressed tar ending in .tar.gz (SageMaker loads nothing else), e.g. output/<job>/output/model.tar.gz"],
+      "adapterSource.key 'adapters/sql/model.zip' is not the key of an adapter archive; allowed: a gzip-compressed tar ending in .tar.gz (SageMaker loads nothing else), e.g. output/<job>/output/model.tar.gz"],
     ['a prefix instead of a key', () => base, 'adapters/sql/', 'LLMOPS_ADAPTER_KEY',
-      "key 'adapters/sql/' is not the key of an adapter archive; allowed: a gzip-compressed tar ending in .tar.gz (SageMaker loads nothing else), e.g. output/<job>/output/model.tar.gz"],
+      "adapterSource.key 'adapters/sql/' is not the key of an adapter archive; allowed: a gzip-compressed tar ending in .tar.gz (SageMaker loads nothing else), e.g. output/<job>/output/model.tar.gz"],
     ['a key with surrounding spaces', () => base, ' adapters/sql/model.tar.gz', 'LLMOPS_ADAPTER_KEY',
-      "key ' adapters/sql/model.tar.gz' is not the key of an adapter archive; allowed: a gzip-compressed tar ending in .tar.gz (SageMaker loads nothing else), e.g. output/<job>/output/model.tar.gz"],
+      "adapterSource.key ' adapters/sql/model.tar.gz' is not the key of an adapter archive; allowed: a gzip-compressed tar ending in .tar.gz (SageMaker loads nothing else), e.g. output/<job>/output/model.tar.gz"],
   ];
 
   test.each(cases)('%s fails with the exact message and code, and adds nothing', (_name, baseOf, k, code, message) => {
-    const e = validationError(() => ep.addAdapter('Sql', { base: baseOf(), bucket: weights(stack), key: k }));
+    const e = validationError(() => ep.addAdapter('Sql', { base: baseOf(), adapterSource: { bucket: weights(stack), key: k } }));
     expect(e.codes).toEqual([code]);
     expect(e.message).toBe(`${where}: ${message} [${code}]`);
     expect(ep.node.tryFindChild('Sql')).toBeUndefined();
   });
 
   test('a bad base and a bad key are reported at once', () => {
-    const e = validationError(() => ep.addAdapter('Sql', { base: plain, bucket: weights(stack), key: 'x.zip' }));
+    const e = validationError(() => ep.addAdapter('Sql', { base: plain, adapterSource: { bucket: weights(stack), key: 'x.zip' } }));
     expect(e.codes).toEqual(['LLMOPS_ADAPTER_BASE', 'LLMOPS_ADAPTER_KEY']);
     expect(e.message).toMatch(/^InferenceComponentEndpoint at 'TestStack\/Chat', addAdapter\('Sql'\) has 2 invalid props:\n/);
   });
@@ -850,7 +850,7 @@ describe('When sizes and counts are unresolved tokens', () => {
   const base = ep.addModel('Chat7B', modelOptions(stack, {
     container: ServingContainer.lmi(), acceleratorsPerCopy: n, copies: { min: n, max: n, initial: n }, loraAdapters: { maxAdapters: n, maxRank: n },
   }));
-  const adapter = ep.addAdapter('Sql', { base, bucket: weights(stack), key });
+  const adapter = ep.addAdapter('Sql', { base, adapterSource: { bucket: weights(stack), key } });
   const t = Template.fromStack(stack);
 
   test('they pass unvalidated into the template', () => {
@@ -953,7 +953,7 @@ describe('When an adapter runs on a base that scales to zero', () => {
   const bucket = new s3.Bucket(stack, 'Adapters');
   const ep = endpoint(stack, { fleet: { minInstances: 0, maxInstances: 1 } });
   const base = ep.addModel('Base', modelOptions(stack, { container: ServingContainer.lmi(), loraAdapters: {}, copies: { min: 0, max: 1 } }));
-  const adapter = ep.addAdapter('Sql', { base, bucket, key: 'sql/model.tar.gz' });
+  const adapter = ep.addAdapter('Sql', { base, adapterSource: { bucket, key: 'sql/model.tar.gz' } });
   const t = Template.fromStack(stack);
 
   test("a request to the adapter that finds no copy also wakes the base: its own alarm acts on the base's step policy", () => {

@@ -17,7 +17,7 @@ function endpoint(stack: Stack): InferenceComponentEndpoint {
   const chat = ep.addModel('Chat', {
     model: ModelSource.fromBucket(bucket, 'models/chat/'), container: ServingContainer.lmi(), acceleratorsPerCopy: 1, copies: { min: 0, max: 4 }, loraAdapters: {},
   });
-  ep.addAdapter('Support', { base: chat, bucket, key: 'adapters/support/model.tar.gz' });
+  ep.addAdapter('Support', { base: chat, adapterSource: { bucket, key: 'adapters/support/model.tar.gz' } });
   ep.addModel('Embed', { model: ModelSource.fromBucket(bucket, 'models/embed/'), acceleratorsPerCopy: 1, copies: { min: 1, max: 2 } });
   return ep;
 }
