@@ -343,6 +343,12 @@ function validateInferenceComponents(v: PropValidator, e: EndpointSettings): voi
   v.range('LLMOPS_CONFIG_IC_MODE', 'endpoint.inferenceComponents.maxCopies', ic.maxCopies, 1, 1000);
   v.check(ic.minInstances <= ic.maxInstances, 'LLMOPS_FLEET_ORDER', 'endpoint.inferenceComponents.minInstances', ic.minInstances,
     `is greater than maxInstances (${ic.maxInstances})`);
+  if (ic.targetConcurrentRequestsPerCopy !== undefined) {
+    v.check(ic.minCopies !== ic.maxCopies || ic.minCopies === 0, 'LLMOPS_SCALING_UNUSED', 'endpoint.inferenceComponents.targetConcurrentRequestsPerCopy',
+      ic.targetConcurrentRequestsPerCopy, `has no effect with a fixed copy count (minCopies = maxCopies = ${ic.maxCopies}); give the copies a range, or remove it`);
+    v.range('LLMOPS_SCALING_TARGET', 'endpoint.inferenceComponents.targetConcurrentRequestsPerCopy', ic.targetConcurrentRequestsPerCopy, 0.1, 100_000, '', true);
+  }
+  if (ic.acceleratorsPerCopy !== undefined) v.range('LLMOPS_COMPONENT_ACCELERATORS', 'endpoint.inferenceComponents.acceleratorsPerCopy', ic.acceleratorsPerCopy, 1, 64);
   v.check(ic.minCopies <= ic.maxCopies, 'LLMOPS_COPY_ORDER', 'endpoint.inferenceComponents.minCopies', ic.minCopies, `is greater than maxCopies (${ic.maxCopies})`);
   v.check(ic.minInstances > 0 || ic.minCopies === 0, 'LLMOPS_FLEET_NEVER_ZERO', 'endpoint.inferenceComponents.minInstances', 0,
     'needs minCopies 0: the fleet scales to zero only when no copy runs');

@@ -118,7 +118,7 @@ export class LlmOpsStack extends Stack {
         acceleratorsPerCopy: ic.acceleratorsPerCopy ?? instanceType.acceleratorCount ?? 1,
         modelSize: e.modelSize,
         copies: { min: ic.minCopies, max: ic.maxCopies },
-        scaling: { targetConcurrentRequestsPerCopy: ic.targetConcurrentRequestsPerCopy },
+        scaling: ic.targetConcurrentRequestsPerCopy === undefined ? undefined : { targetConcurrentRequestsPerCopy: ic.targetConcurrentRequestsPerCopy },
       });
       this.endpoint = endpoint;
     } else {

@@ -55,13 +55,21 @@ export interface EndpointLogGroupOptions {
   readonly retention: logs.RetentionDays;
   /** What happens to the log group when it leaves the stack. */
   readonly removalPolicy: RemovalPolicy;
+  /**
+   * Where SageMaker writes the containers' logs: `/aws/sagemaker/Endpoints/` (endpoints) or
+   * `/aws/sagemaker/InferenceComponents/` (inference components, `endpointName` then being the component's name).
+   * @default '/aws/sagemaker/Endpoints/'
+   */
+  readonly logGroupPrefix?: string;
+  /** The construct id of the log group. @default 'LogGroup' */
+  readonly id?: string;
 }
 
 /** The endpoint's own log group (`LogGroup` under `scope`): encrypted, with retention, writable by the role. */
 export function createEndpointLogGroup(scope: Construct, o: EndpointLogGroupOptions): logs.LogGroup {
-  const prefix = '/aws/sagemaker/Endpoints/';
+  const prefix = o.logGroupPrefix ?? '/aws/sagemaker/Endpoints/';
   if (!allowCloudWatchLogs(o.encryptionKey, prefix)) warnImportedKey(scope, o.encryptionKey, prefix);
-  const logGroup = new logs.LogGroup(scope, 'LogGroup', {
+  const logGroup = new logs.LogGroup(scope, o.id ?? 'LogGroup', {
     logGroupName: `${prefix}${o.endpointName}`,
     encryptionKey: o.encryptionKey,
     retention: o.retention,

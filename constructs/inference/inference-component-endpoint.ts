@@ -24,7 +24,7 @@ import { acknowledgeComplianceRule } from '../common/compliance';
 import { LeastPrivilegeRole } from '../common/least-privilege-role';
 import { PropValidator } from '../common/validation';
 import { LlmOpsFoundation, selectPrivateSubnets } from '../foundation/llmops-foundation';
-import { ECR_AUTH_ACTIONS, KMS_CREATE_GRANT_ACTIONS, S3_READ_OBJECT_ACTIONS } from '../permissions';
+import { ECR_AUTH_ACTIONS, KMS_CREATE_GRANT_ACTIONS, S3_READ_OBJECT_ACTIONS, SAGEMAKER_INVOKE_ACTIONS } from '../permissions';
 
 /** The instances of an endpoint built on inference components, which SageMaker scales to fit the copies. */
 export interface InstanceFleetOptions {
@@ -256,6 +256,8 @@ export class InferenceComponentEndpoint extends InferenceEndpointBase {
 
   private readonly components: ModelComponent[] = [];
   private readonly internetEgress: boolean;
+  private readonly logRetention: logs.RetentionDays;
+  private readonly logRemovalPolicy: RemovalPolicy;
   private readonly subnets: ec2.SelectedSubnets;
   private pullsFromEcr = false;
 
@@ -312,8 +314,10 @@ export class InferenceComponentEndpoint extends InferenceEndpointBase {
       description: `SageMaker execution role of ${this.node.path} and its inference components`,
     });
     grantEndpointNetworkAndMetrics(this.role, this.vpc);
+    this.logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
+    this.logRemovalPolicy = removalPolicy;
     this.logGroup = createEndpointLogGroup(this, {
-      endpointName: this.endpointName, encryptionKey: this.encryptionKey, role: this.role, retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR, removalPolicy,
+      endpointName: this.endpointName, encryptionKey: this.encryptionKey, role: this.role, retention: this.logRetention, removalPolicy,
     });
 
     // The fleet: no model on the variant; SageMaker places the components' copies and scales the instances.
@@ -351,11 +355,26 @@ export class InferenceComponentEndpoint extends InferenceEndpointBase {
     this.cfnEndpoint.node.addDependency(this.logGroup);
     if (minInstances === 0) {
       this.node.addValidation({
-        validate: () => this.components.some(c => c.scalesToZero) ? [] : [
-          `InferenceComponentEndpoint at '${this.node.path}': fleet.minInstances 0 needs a component with copies.min 0; the fleet scales to zero only when no copy runs [LLMOPS_FLEET_NEVER_ZERO]`,
-        ],
+        validate: () => {
+          const models = this.components.filter(c => c.base === undefined);
+          const kept = models.filter(c => !c.scalesToZero).map(c => `'${c.node.id}'`);
+          if (models.length > 0 && kept.length === 0) return [];
+          const why = kept.length > 0 ? `${kept.join(', ')} keep at least one copy` : 'no model component was added';
+          return [`InferenceComponentEndpoint at '${this.node.path}': fleet.minInstances 0 needs copies.min 0 on every model component, since the fleet scales to zero only when no copy runs; ${why} [LLMOPS_FLEET_NEVER_ZERO]`];
+        },
       });
     }
+  }
+
+  /**
+   * Grants `sagemaker:InvokeEndpoint` and `InvokeEndpointWithResponseStream` on this endpoint and on every inference
+   * component added so far (callers must name a component). Prefer the component's own `grantInvoke`, which covers
+   * exactly that component, and components added later.
+   */
+  public override grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee, actions: SAGEMAKER_INVOKE_ACTIONS, resourceArns: [this.endpointArn, ...this.components.map(c => c.inferenceComponentArn)],
+    });
   }
 
   /** The inference components of the endpoint, models and adapters, in the order they were added. */
@@ -457,6 +476,12 @@ export class InferenceComponentEndpoint extends InferenceEndpointBase {
       },
     });
     component.cfnInferenceComponent.node.addDependency(this.cfnEndpoint);
+    // The containers of a component log to a group of their own, which exists (encrypted, with retention) first.
+    component.logGroup = createEndpointLogGroup(component, {
+      endpointName: component.inferenceComponentName, logGroupPrefix: '/aws/sagemaker/InferenceComponents/',
+      encryptionKey: this.encryptionKey, role: this.role, retention: this.logRetention, removalPolicy: this.logRemovalPolicy,
+    });
+    component.cfnInferenceComponent.node.addDependency(component.logGroup);
     this.components.push(component);
     if (c.min !== c.max || c.min === 0) this.addCopyScaling(component, options.scaling ?? {});
     return component;
@@ -641,6 +666,7 @@ class ModelComponent extends InferenceComponent {
   public wakeAlarm?: cloudwatch.Alarm;
   /** The step-scaling policy that adds a copy from zero, if the component scales to zero. */
   public wakeAction?: appscaling.StepScalingAction;
+
 
   constructor(scope: Construct, id: string, props: ModelComponentProps) {
     super(scope, id, props);

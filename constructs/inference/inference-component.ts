@@ -2,6 +2,7 @@ import { ArnFormat, Duration, IResource, Resource, Stack, Token } from 'aws-cdk-
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { CfnInferenceComponent, CfnModel } from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { IInferenceEndpoint, INVOCATION_NAMESPACE } from './inference-endpoint';
@@ -161,6 +162,8 @@ export class InferenceComponent extends InferenceComponentBase {
   public readonly memoryPerCopyMiB?: number;
   /** The copy-count scalable target, when the copy count scales. */
   public scalableTarget?: appscaling.ScalableTarget;
+  /** The log group of the component's containers (`/aws/sagemaker/InferenceComponents/<name>`; none for an adapter). */
+  public logGroup?: logs.ILogGroup;
 
   constructor(scope: Construct, id: string, props: InferenceComponentProps) {
     super(scope, id);

@@ -312,8 +312,9 @@ export class LlmOpsMonitoring extends Construct {
   /**
    * Watches every inference component of an endpoint built on them: per component p99 latency, 5xx, 4xx and model
    * error rates; per model component GPU utilisation and idleness on the normalised metrics (0–100 % of the copy's
-   * reservation, whatever the GPU count); for a component that scales to zero, a critical alarm on the first request
-   * that found no copy (`NoCapacityInvocationFailures`). A composite service-health alarm covers the criticals, and
+   * reservation, whatever the GPU count); for a component that scales to zero (and its adapters), a warning on the
+   * first request that found no copy (`NoCapacityInvocationFailures`): expected on every cold start, so no page.
+   * Components added after this call are not watched. A composite service-health alarm covers the criticals, and
    * the dashboard gets latency, invocations, errors and GPU per component. SageMaker publishes no copy-count metric.
    */
   public monitorInferenceComponents(endpoint: InferenceComponentEndpoint, options: InferenceComponentMonitoringOptions = {}): this {
@@ -345,9 +346,10 @@ export class LlmOpsMonitoring extends Construct {
           });
         }
       }
-      if (c.scalesToZero) {
+      // Waking from zero is expected: a warning, not a page (and outside the service-health composite).
+      if (c.scalesToZero || c.base?.scalesToZero) {
         signals.push({
-          key: 'NoCapacity', inclusive: true, direction: 'above', thresholds: { critical: 1 }, evaluationPeriods: 1,
+          key: 'NoCapacity', inclusive: true, direction: 'above', thresholds: { warning: 1 }, evaluationPeriods: 1,
           metric: c.metricNoCapacityInvocationFailures(),
           description: 'requests that failed because no copy was running (the component is waking from zero)',
         });

@@ -47,7 +47,7 @@ function gateStack(app: App): GateStack {
   const base = chat.addModel('Base', {
     model: ModelSource.fromBucket(artifacts, 'models/base/'), container: ServingContainer.lmi(), acceleratorsPerCopy: 2, copies: { min: 0, max: 2 }, loraAdapters: {},
   });
-  chat.addModel('Embedder', { model: ModelSource.fromBucket(artifacts, 'models/embedder/'), acceleratorsPerCopy: 1, copies: { min: 1, max: 2 } });
+  chat.addModel('Embedder', { model: ModelSource.fromBucket(artifacts, 'models/embedder/'), acceleratorsPerCopy: 1, copies: { min: 0, max: 2 } });
   const adapter = chat.addAdapter('Sql', { base, adapterSource: { bucket: artifacts, key: 'output/sql-job/output/model.tar.gz' } });
 
   const shared = new LlmOpsFoundation(stack, 'Shared');

@@ -150,8 +150,18 @@ describe('When an endpoint hosts one model from S3 with the defaults', () => {
         },
         RuntimeConfig: { CopyCount: 1 },
       },
-      DependsOn: [logicalId(stack, ep.cfnEndpoint)],
+      DependsOn: [logicalId(stack, ep.cfnEndpoint), logicalId(stack, chat.logGroup!)].sort(),
     });
+  });
+
+  test("the component's containers log to their own encrypted group, with retention, that the role may write", () => {
+    t.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: `/aws/sagemaker/InferenceComponents/${chat.inferenceComponentName}`,
+      KmsKeyId: Match.anyValue(),
+      RetentionInDays: 365,
+    });
+    const key = Object.values(t.findResources('AWS::KMS::Key'))[0];
+    expect(JSON.stringify(key.Properties.KeyPolicy)).toContain('/aws/sagemaker/InferenceComponents/*');
   });
 
   test('the component name is the endpoint name, the model id lower-case and a hash of the id, and the same in every synth', () => {
@@ -541,14 +551,14 @@ describe('When a component and its endpoint grant invoke', () => {
     });
   });
 
-  test('the endpoint grants both invoke actions on the endpoint ARN only', () => {
+  test('the endpoint grants both invoke actions on the endpoint ARN and on every component added so far', () => {
     t.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: Match.stringLikeRegexp('^EndpointCaller') }],
       PolicyDocument: {
         Statement: [{
           Action: ['sagemaker:InvokeEndpoint', 'sagemaker:InvokeEndpointWithResponseStream'],
           Effect: 'Allow',
-          Resource: arn('endpoint', ep.endpointName),
+          Resource: [arn('endpoint', ep.endpointName), arn('inference-component', base.inferenceComponentName), arn('inference-component', adapter.inferenceComponentName)],
         }],
       },
     });
@@ -820,15 +830,24 @@ describe('When addAdapter options are invalid', () => {
   });
 });
 
-describe('When the fleet may scale to zero but no component does', () => {
+describe('When the fleet may scale to zero but a model component keeps a copy', () => {
   const app = new App();
   const stack = new Stack(app, 'TestStack');
-  const ep = endpoint(stack, { fleet: { minInstances: 0, maxInstances: 1 } });
-  ep.addModel('Chat7B', modelOptions(stack, { copies: { min: 1, max: 1 } }));
+  const ep = endpoint(stack, { instanceType: GpuInstanceType.G5_12XLARGE, fleet: { minInstances: 0, maxInstances: 1 } });
+  ep.addModel('Chat7B', modelOptions(stack, { copies: { min: 0, max: 1 } }));
+  ep.addModel('Embed', modelOptions(stack, { copies: { min: 1, max: 1 } }));
 
-  test('construction succeeds but synth fails with the node validation\'s message', () => {
-    expect(() => app.synth()).toThrow("InferenceComponentEndpoint at 'TestStack/Chat': fleet.minInstances 0 needs a component with copies.min 0; "
-      + 'the fleet scales to zero only when no copy runs [LLMOPS_FLEET_NEVER_ZERO]');
+  test('construction succeeds but synth fails, naming the component that keeps a copy', () => {
+    expect(() => app.synth()).toThrow("InferenceComponentEndpoint at 'TestStack/Chat': fleet.minInstances 0 needs copies.min 0 on every model component, "
+      + "since the fleet scales to zero only when no copy runs; 'Embed' keep at least one copy [LLMOPS_FLEET_NEVER_ZERO]");
+  });
+});
+
+describe('When the fleet may scale to zero but no model component was added', () => {
+  test('synth fails, saying so', () => {
+    const app = new App();
+    endpoint(new Stack(app, 'TestStack'), { fleet: { minInstances: 0, maxInstances: 1 } });
+    expect(() => app.synth()).toThrow('no model component was added [LLMOPS_FLEET_NEVER_ZERO]');
   });
 });
 

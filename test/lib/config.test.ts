@@ -416,8 +416,17 @@ describe('When a configuration chooses inference-component mode', () => {
 
   test('a fleet of at most 0 instances fails', () => {
     const e = configError('dev', { endpoint: { inferenceComponents: { ...IC, maxInstances: 0 }, instanceCount: 1 } });
-    expect(e.codes).toContain('LLMOPS_FLEET_EMPTY');
-    expect(e.message).toContain('endpoint.inferenceComponents.maxInstances 0 leaves no instance for the model; allowed: at least 1 (minInstances 0 is what scales to zero)');
+    expect(e.codes).toEqual(['LLMOPS_FLEET_EMPTY', 'LLMOPS_FLEET_ORDER']);
+    expect(e.problems.map(p => `${p.prop} ${p.value} ${p.allowed}`)).toEqual([
+      'endpoint.inferenceComponents.maxInstances 0 leaves no instance for the model; allowed: at least 1 (minInstances 0 is what scales to zero)',
+      "endpoint.instanceCount 1 is the fleet's initial size in inference-component mode (endpoint.inferenceComponents); allowed: 1-0",
+    ]);
+  });
+
+  test('a scaling target with a fixed copy count fails rather than being ignored', () => {
+    const e = configError('dev', { endpoint: { inferenceComponents: { minInstances: 1, maxInstances: 1, minCopies: 1, maxCopies: 1, targetConcurrentRequestsPerCopy: 2 } } });
+    expect(e.message).toBe('LlmOpsConfig (dev): endpoint.inferenceComponents.targetConcurrentRequestsPerCopy 2 has no effect with a fixed copy count '
+      + '(minCopies = maxCopies = 1); give the copies a range, or remove it [LLMOPS_SCALING_UNUSED]');
   });
 
   test('minCopies above maxCopies fails', () => {
@@ -428,13 +437,11 @@ describe('When a configuration chooses inference-component mode', () => {
 
   test('a fleet that may scale to zero with a copy that never does fails', () => {
     const e = configError('dev', { endpoint: { inferenceComponents: { ...IC, minCopies: 1 } } });
-    expect(e.codes).toEqual(['LLMOPS_FLEET_NEVER_ZERO']);
-    expect(e.message).toContain('endpoint.inferenceComponents.minInstances 0 needs minCopies 0: the fleet scales to zero only when no copy runs');
+    expect(e.message).toBe('LlmOpsConfig (dev): endpoint.inferenceComponents.minInstances 0 needs minCopies 0: the fleet scales to zero only when no copy runs [LLMOPS_FLEET_NEVER_ZERO]');
   });
 
   test('an instanceCount outside the fleet fails, since it is the fleet\'s initial size', () => {
     const e = configError('dev', { endpoint: { instanceCount: 3 } });
-    expect(e.codes).toEqual(['LLMOPS_FLEET_ORDER']);
-    expect(e.message).toContain("endpoint.instanceCount 3 is the fleet's initial size in inference-component mode (endpoint.inferenceComponents); allowed: 1-1");
+    expect(e.message).toBe("LlmOpsConfig (dev): endpoint.instanceCount 3 is the fleet's initial size in inference-component mode (endpoint.inferenceComponents); allowed: 1-1 [LLMOPS_FLEET_ORDER]");
   });
 });

@@ -369,3 +369,22 @@ describe('When an LlmOpsStack is configured with alarm emails and thresholds', (
     expect(e.message).toBe("LlmOpsMonitoring at 'LlmOps-dev/Monitoring': alarmEmails[0] 'not-an-email' is not an email address [LLMOPS_ALARM_EMAIL]");
   });
 });
+
+describe('When an environment serves a fixed number of copies on inference components', () => {
+  const config = resolveConfig('staging', {
+    endpoint: {
+      autoScaling: undefined, deployment: undefined, dataCaptureSamplingPercentage: 0, instanceCount: 1,
+      inferenceComponents: { minInstances: 1, maxInstances: 2, minCopies: 2, maxCopies: 2, acceleratorsPerCopy: 1 },
+    },
+  });
+  const stack = new LlmOpsStack(new App(), 'LlmOps-staging', { config, approvedModelPackageParameter: PARAMETER });
+  const template = Template.fromStack(stack);
+
+  test('it synthesizes two copies with no scaling, on a fleet of 1 to 2 instances', () => {
+    template.hasResourceProperties('AWS::SageMaker::InferenceComponent', { RuntimeConfig: { CopyCount: 2 } });
+    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
+    template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      ProductionVariants: [Match.objectLike({ ManagedInstanceScaling: { Status: 'ENABLED', MinInstanceCount: 1, MaxInstanceCount: 2 } })],
+    });
+  });
+});

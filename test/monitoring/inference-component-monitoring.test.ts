@@ -13,7 +13,7 @@ type Json = Record<string, any>;
 /** An endpoint on two ml.g5.12xlarge with a scale-to-zero chat model, its adapter, and an always-on embedding model. */
 function endpoint(stack: Stack): InferenceComponentEndpoint {
   const bucket = new s3.Bucket(stack, 'Models');
-  const ep = new InferenceComponentEndpoint(stack, 'Llm', { instanceType: GpuInstanceType.of('ml.g5.12xlarge'), fleet: { minInstances: 0, maxInstances: 2 } });
+  const ep = new InferenceComponentEndpoint(stack, 'Llm', { instanceType: GpuInstanceType.of('ml.g5.12xlarge'), fleet: { minInstances: 1, maxInstances: 2 } });
   const chat = ep.addModel('Chat', {
     model: ModelSource.fromBucket(bucket, 'models/chat/'), container: ServingContainer.lmi(), acceleratorsPerCopy: 1, copies: { min: 0, max: 4 }, loraAdapters: {},
   });
@@ -50,14 +50,24 @@ describe('When the monitoring facade watches an endpoint built on inference comp
     expect(alarmNamed(t, 'Llm-Support-GpuUtilization-Warning')).toBeUndefined();
   });
 
-  test('only the scale-to-zero component gets the no-capacity alarm, and only the always-on one the idle alarm', () => {
-    expect(alarmNamed(t, 'Llm-Chat-NoCapacity-Critical')!.Properties).toMatchObject({
-      MetricName: 'NoCapacityInvocationFailures', Statistic: 'Sum', Period: 60, Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1,
-    });
-    expect(alarmNamed(t, 'Llm-Embed-NoCapacity-Critical')).toBeUndefined();
+  test('the scale-to-zero component and its adapter get a no-capacity warning (a cold start is expected, so no page); the always-on one gets the idle alarm', () => {
+    for (const id of ['Chat', 'Support']) {
+      expect(alarmNamed(t, `Llm-${id}-NoCapacity-Warning`)!.Properties).toMatchObject({
+        MetricName: 'NoCapacityInvocationFailures', Statistic: 'Sum', Period: 60, Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1,
+      });
+      expect(alarmNamed(t, `Llm-${id}-NoCapacity-Critical`)).toBeUndefined();
+    }
+    expect(alarmNamed(t, 'Llm-Embed-NoCapacity-Warning')).toBeUndefined();
     expect(alarmNamed(t, 'Llm-Chat-GpuIdle-Warning')).toBeUndefined();
     expect(alarmNamed(t, 'Llm-Embed-GpuIdle-Warning')!.Properties).toMatchObject({ ComparisonOperator: 'LessThanThreshold', Threshold: 5, Period: 3600 });
+  });
+
+  test('the service-health composite covers the critical alarms only, so a cold start does not page', () => {
+    const [composite] = Object.values(t.findResources('AWS::CloudWatch::CompositeAlarm'));
+    const rule = JSON.stringify(composite.Properties.AlarmRule);
+    expect(rule).toContain('MonitoringLlmChatError5xxRateCritical');
+    expect(rule).not.toContain('NoCapacity');
   });
 
   test('every alarm notifies the topic when it fires and when it recovers, and a composite covers the criticals', () => {
