@@ -1,5 +1,6 @@
 import { App } from 'aws-cdk-lib';
-import { ENVIRONMENTS, resolveConfig } from './config';
+import { ENVIRONMENTS, LlmOpsConfig, resolveConfig } from './config';
+import { ConfigSources, loadEnvironmentConfig, selectEnvironments } from './config-loader';
 import { LlmOpsStack } from './llmops-stack';
 import { LlmOpsRegistryStack } from './registry-stack';
 
@@ -20,6 +21,11 @@ export interface LlmOpsAppOptions {
    * @default - environment-agnostic stacks
    */
   readonly region?: string;
+  /**
+   * The configuration of each environment, instead of its preset (with `account` and `region` applied).
+   * @default - each environment's preset
+   */
+  readonly configs?: LlmOpsConfig[];
 }
 
 /**
@@ -29,8 +35,9 @@ export interface LlmOpsAppOptions {
  * @returns the LlmOpsStacks, in promotion order
  */
 export function addLlmOpsStacks(app: App, options: LlmOpsAppOptions = {}): LlmOpsStack[] {
-  return (options.environments ?? [...ENVIRONMENTS]).map(environment => {
-    const config = resolveConfig(environment, { account: options.account, region: options.region });
+  const configs = options.configs
+    ?? (options.environments ?? [...ENVIRONMENTS]).map(environment => resolveConfig(environment, { account: options.account, region: options.region }));
+  return configs.map(config => {
     const name = `${config.projectName}-${config.environment}`;
     const env = config.account ? { account: config.account, region: config.region } : undefined;
     let registry: LlmOpsRegistryStack | undefined;
@@ -42,4 +49,21 @@ export function addLlmOpsStacks(app: App, options: LlmOpsAppOptions = {}): LlmOp
     if (registry) stack.node.addDependency(registry);
     return stack;
   });
+}
+
+/**
+ * Builds the default LLMOps app from its context and configuration files: the environments chosen with `-c env=<name>`
+ * (one, a comma-separated list, or `all`; default: every environment configured in context `environments` — a list —
+ * else all presets), each from its preset with the overrides of cdk.json context `llmops.<env>` and of `config/<env>.json`.
+ * `-c account=… -c region=…` pin every stack.
+ * @returns the LlmOpsStacks, in promotion order
+ * @throws LlmOpsValidationError naming the source and the field path of every bad override
+ */
+export function addLlmOpsStacksFromContext(app: App, sources: Omit<ConfigSources, 'context' | 'pin'> = {}): LlmOpsStack[] {
+  const context = (key: string) => app.node.tryGetContext(key);
+  const environments = selectEnvironments(context('env'), context('environments'));
+  const account = context('account') as string | undefined;
+  const region = context('region') as string | undefined;
+  const pin = account !== undefined || region !== undefined ? { account, region } : undefined;
+  return addLlmOpsStacks(app, { configs: environments.map(environment => loadEnvironmentConfig(environment, { ...sources, context, pin })) });
 }

@@ -70,6 +70,8 @@ export interface VectorStoreSettings {
   readonly minCapacity?: number;
   /** Aurora only: most ACUs. */
   readonly maxCapacity?: number;
+  /** Aurora only: days of automated backups (1–35). @default 7 */
+  readonly backupRetentionDays?: number;
 }
 
 /** The fine-tuning pipeline of the stack, which promotes approved models to its endpoint. */
@@ -149,6 +151,12 @@ export interface LlmOpsConfig {
   readonly removalPolicy: 'retain' | 'destroy';
   /** Retention of log groups, in days (a value CloudWatch Logs accepts). */
   readonly logRetentionDays: number;
+  /**
+   * Allow `removalPolicy: 'destroy'` in prod: deleting the stack then deletes keys, buckets, logs and data. Only for a
+   * prod environment you mean to throw away.
+   * @default false - prod must retain its stateful resources
+   */
+  readonly acknowledgeProdDataLoss?: boolean;
 }
 
 /** A partial configuration, merged over a preset. */
@@ -195,7 +203,7 @@ export const PRESETS: Readonly<Record<EnvironmentName, LlmOpsConfig>> = {
       dataCaptureSamplingPercentage: 0,
     },
     // Aurora that pauses when idle: the cheapest vector store to leave running in dev.
-    vectorStore: { kind: 'aurora-pgvector', dimension: 1024, distance: 'cosine', minCapacity: 0, maxCapacity: 2 },
+    vectorStore: { kind: 'aurora-pgvector', dimension: 1024, distance: 'cosine', minCapacity: 0, maxCapacity: 2, backupRetentionDays: 1 },
     fineTuning: { ...FINE_TUNING, approval: 'automatic', onNewData: true },
     removalPolicy: 'destroy',
     logRetentionDays: 30,
@@ -278,8 +286,14 @@ export function validateConfig(c: LlmOpsConfig): void {
   v.check(LOG_RETENTION_DAYS.includes(c.logRetentionDays), 'LLMOPS_CONFIG_LOG_RETENTION', 'logRetentionDays', c.logRetentionDays,
     `is not a CloudWatch Logs retention; allowed: ${LOG_RETENTION_DAYS.join(', ')}`);
   v.check(['retain', 'destroy'].includes(c.removalPolicy), 'LLMOPS_CONFIG_REMOVAL_POLICY', 'removalPolicy', c.removalPolicy, "allowed: 'retain' or 'destroy'");
-  v.check(c.environment !== 'prod' || c.removalPolicy === 'retain', 'LLMOPS_CONFIG_PROD_RETAIN', 'removalPolicy', c.removalPolicy,
-    "must be 'retain' in prod: keys, buckets and logs hold the audit trail");
+  v.check(c.environment !== 'prod' || c.removalPolicy === 'retain' || c.acknowledgeProdDataLoss === true, 'LLMOPS_CONFIG_PROD_RETAIN', 'removalPolicy', c.removalPolicy,
+    "must be 'retain' in prod: keys, buckets and logs hold the audit trail (set acknowledgeProdDataLoss: true only for a prod you mean to throw away)");
+  if (c.account !== undefined) {
+    v.check(/^\d{12}$/.test(c.account), 'LLMOPS_CONFIG_ACCOUNT', 'account', c.account, 'is not an AWS account ID; allowed: 12 digits');
+  }
+  if (c.region !== undefined) {
+    v.check(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(c.region), 'LLMOPS_CONFIG_REGION', 'region', c.region, "is not an AWS region name; allowed: e.g. 'eu-west-1', 'us-gov-west-1'");
+  }
 
   const e = c.endpoint;
   v.check(['tgi', 'lmi'].includes(e.container), 'LLMOPS_CONFIG_CONTAINER', 'endpoint.container', e.container, "allowed: 'tgi' or 'lmi'");
@@ -375,7 +389,8 @@ function validateVectorStore(v: PropValidator, s: VectorStoreSettings): void {
   v.check(s.dimension !== undefined, 'LLMOPS_CONFIG_VECTOR_STORE', 'vectorStore.dimension', s.dimension, 'is required: the dimension of your embedding model');
   v.range('LLMOPS_CONFIG_VECTOR_STORE', 'vectorStore.dimension', s.dimension, 1, aurora ? 2000 : 16000,
     aurora ? '(a pgvector HNSW index supports at most 2000)' : '');
-  const foreign: Array<keyof VectorStoreSettings> = aurora ? ['standbyReplicas'] : ['minCapacity', 'maxCapacity'];
+  const foreign: Array<keyof VectorStoreSettings> = aurora ? ['standbyReplicas'] : ['minCapacity', 'maxCapacity', 'backupRetentionDays'];
+  if (aurora) v.range('LLMOPS_CONFIG_VECTOR_STORE', 'vectorStore.backupRetentionDays', s.backupRetentionDays, 1, 35, 'days');
   for (const key of foreign) {
     v.check(s[key] === undefined, 'LLMOPS_CONFIG_VECTOR_STORE', `vectorStore.${key}`, s[key], `applies only to ${aurora ? "'opensearch-serverless'" : "'aurora-pgvector'"}; remove it`);
   }

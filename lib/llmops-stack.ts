@@ -233,6 +233,7 @@ export class LlmOpsStack extends Stack {
         ...shared,
         minCapacity: s.minCapacity,
         maxCapacity: s.maxCapacity,
+        backupRetention: s.backupRetentionDays === undefined ? undefined : Duration.days(s.backupRetentionDays),
         removalPolicy: removalPolicy === RemovalPolicy.RETAIN ? RemovalPolicy.SNAPSHOT : removalPolicy,
       });
     }

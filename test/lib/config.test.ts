@@ -171,7 +171,7 @@ describe('When a configuration breaks a rule', () => {
     const e = configError('prod', { removalPolicy: 'destroy' });
     expect(e.codes).toEqual(['LLMOPS_CONFIG_PROD_RETAIN']);
     expect(e.message).toBe(
-      "LlmOpsConfig (prod): removalPolicy 'destroy' must be 'retain' in prod: keys, buckets and logs hold the audit trail [LLMOPS_CONFIG_PROD_RETAIN]");
+      "LlmOpsConfig (prod): removalPolicy 'destroy' must be 'retain' in prod: keys, buckets and logs hold the audit trail (set acknowledgeProdDataLoss: true only for a prod you mean to throw away) [LLMOPS_CONFIG_PROD_RETAIN]");
   });
 
   test('validateConfig rejects a prod configuration with destroy when called directly', () => {
@@ -298,7 +298,7 @@ describe('When a configuration has several problems', () => {
     expect(lines[0]).toBe('LlmOpsConfig (prod) has 7 invalid props:');
     expect(lines).toHaveLength(8);
     expect(lines[1]).toBe("  - projectName '9lives' is not usable in a stack name; allowed: a letter, then up to 63 letters, digits and '-' [LLMOPS_CONFIG_PROJECT_NAME]");
-    expect(lines[4]).toBe("  - removalPolicy 'destroy' must be 'retain' in prod: keys, buckets and logs hold the audit trail [LLMOPS_CONFIG_PROD_RETAIN]");
+    expect(lines[4]).toBe("  - removalPolicy 'destroy' must be 'retain' in prod: keys, buckets and logs hold the audit trail (set acknowledgeProdDataLoss: true only for a prod you mean to throw away) [LLMOPS_CONFIG_PROD_RETAIN]");
     expect(lines[5]).toMatch(/^ {2}- endpoint\.instanceType 'ml\.m5\.large' has no GPU or accelerator;/);
     expect(lines[7]).toBe('  - endpoint.deployment.waitMinutes 90 is out of range; allowed: an integer from 0 to 60 minutes [LLMOPS_CONFIG_DEPLOYMENT]');
   });
@@ -306,7 +306,7 @@ describe('When a configuration has several problems', () => {
 
 describe('When the vector store configuration is resolved and validated', () => {
   test('dev pauses an Aurora pgvector store; staging and prod use OpenSearch Serverless, with standby replicas only in prod', () => {
-    expect(PRESETS.dev.vectorStore).toEqual({ kind: 'aurora-pgvector', dimension: 1024, distance: 'cosine', minCapacity: 0, maxCapacity: 2 });
+    expect(PRESETS.dev.vectorStore).toEqual({ kind: 'aurora-pgvector', dimension: 1024, distance: 'cosine', minCapacity: 0, maxCapacity: 2, backupRetentionDays: 1 });
     expect(PRESETS.staging.vectorStore).toMatchObject({ kind: 'opensearch-serverless', standbyReplicas: false });
     expect(PRESETS.prod.vectorStore).toMatchObject({ kind: 'opensearch-serverless', standbyReplicas: true });
   });

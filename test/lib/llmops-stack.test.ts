@@ -142,6 +142,10 @@ describe('When an LlmOpsStack is built from the dev preset', () => {
     });
   });
 
+  test('the Aurora vector store keeps one day of backups, the dev preset\'s retention', () => {
+    template.hasResourceProperties('AWS::RDS::DBCluster', { BackupRetentionPeriod: 1 });
+  });
+
   test('the key and the buckets are deleted with the stack', () => {
     for (const type of ['AWS::KMS::Key', 'AWS::S3::Bucket']) {
       const resources = Object.values(template.findResources(type));

@@ -1,0 +1,142 @@
+// The shape of configuration overrides, as read from cdk.json context or a JSON file: a zod schema that rejects
+// unknown keys (typos must not be ignored) and wrong types, and names each problem by its field path. What the
+// values must satisfy beyond their types (ranges, combinations) is checked by validateConfig afterwards.
+import { z } from 'zod';
+import { LlmOpsConfigOverrides } from './config';
+import { LlmOpsValidationError, ValidationProblem } from '../constructs';
+
+const severity = z.object({ warning: z.number().optional(), critical: z.number().optional() }).strict();
+const thresholdsOf = (keys: readonly string[], numbers: readonly string[] = []) => z.object({
+  ...Object.fromEntries(keys.map(k => [k, severity.optional()])),
+  ...Object.fromEntries(numbers.map(k => [k, z.number().optional()])),
+}).strict();
+
+const endpointThresholds = thresholdsOf(
+  ['modelLatencyP99Ms', 'overheadLatencyMs', 'error5xxPercent', 'error4xxPercent', 'modelErrorPercent', 'gpuMemoryPercent', 'gpuUtilizationPercent', 'gpuIdlePercent', 'diskPercent'],
+  ['invocationsAnomalyStdDevs'],
+);
+const vectorStoreThresholds = thresholdsOf(['searchLatencyMs', 'searchErrors', 'ingestionErrors', 'capacityPercent', 'cpuPercent', 'connections', 'freeableMemoryMiB']);
+const fineTuningThresholds = thresholdsOf(['failedExecutions', 'timedOutExecutions']);
+
+const model = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('bucket'), prefix: z.string() }).strict(),
+  z.object({ kind: z.literal('huggingFaceHub'), modelId: z.string(), revision: z.string().optional() }).strict(),
+]);
+
+const endpoint = z.object({
+  model,
+  container: z.enum(['tgi', 'lmi']),
+  instanceType: z.string(),
+  instanceCount: z.number().int(),
+  modelSize: z.object({ parametersBillions: z.number(), bytesPerParameter: z.number(), kvCacheHeadroom: z.number().optional() }).strict(),
+  autoScaling: z.object({ minCapacity: z.number().int(), maxCapacity: z.number().int(), targetConcurrentRequestsPerModel: z.number().optional() }).strict(),
+  deployment: z.object({ strategy: z.enum(['canary', 'linear', 'allAtOnce']), sizePercent: z.number().optional(), waitMinutes: z.number() }).strict(),
+  inferenceComponents: z.object({
+    minInstances: z.number().int(), maxInstances: z.number().int(), minCopies: z.number().int(), maxCopies: z.number().int(),
+    acceleratorsPerCopy: z.number().int().optional(), targetConcurrentRequestsPerCopy: z.number().optional(),
+  }).strict(),
+  dataCaptureSamplingPercentage: z.number(),
+}).strict().partial();
+
+const vectorStore = z.object({
+  kind: z.enum(['opensearch-serverless', 'aurora-pgvector']),
+  dimension: z.number().int(),
+  distance: z.enum(['cosine', 'euclidean', 'inner-product']),
+  standbyReplicas: z.boolean(),
+  minCapacity: z.number(),
+  maxCapacity: z.number(),
+  backupRetentionDays: z.number().int(),
+}).strict().partial();
+
+const fineTuning = z.object({
+  instanceType: z.string(),
+  instanceCount: z.number().int(),
+  spot: z.boolean(),
+  maxRuntimeHours: z.number(),
+  evaluation: z.object({ metric: z.string(), threshold: z.number(), comparison: z.enum(['lt', 'lte', 'gt', 'gte']) }).strict(),
+  approval: z.enum(['manual', 'automatic']),
+  schedule: z.string(),
+  onNewData: z.boolean(),
+}).strict().partial();
+
+const contentGuardrail = z.object({
+  contentFilters: z.array(z.object({ type: z.string(), inputStrength: z.string(), outputStrength: z.string() }).strict()),
+  piiEntities: z.array(z.object({ type: z.string(), action: z.string() }).strict()),
+  deniedTopics: z.array(z.object({ name: z.string(), definition: z.string(), examples: z.array(z.string()).optional() }).strict()),
+  words: z.array(z.string()),
+  profanityFilter: z.boolean(),
+  blockedInputMessage: z.string(),
+  blockedOutputMessage: z.string(),
+}).strict().partial();
+
+/** The overrides of one environment: every field optional, nested objects merged one level deep over the preset. */
+export const CONFIG_OVERRIDES_SCHEMA = z.object({
+  projectName: z.string(),
+  account: z.string(),
+  region: z.string(),
+  network: z.object({ maxAzs: z.number().int(), internetEgress: z.boolean() }).strict().partial(),
+  endpoint,
+  vectorStore,
+  fineTuning,
+  monitoring: z.object({
+    alarmEmails: z.array(z.string()),
+    thresholds: z.object({ endpoint: endpointThresholds, vectorStore: vectorStoreThresholds, fineTuning: fineTuningThresholds }).strict().partial(),
+  }).strict().partial(),
+  contentGuardrail,
+  removalPolicy: z.enum(['retain', 'destroy']),
+  logRetentionDays: z.number().int(),
+  acknowledgeProdDataLoss: z.boolean(),
+}).strict().partial();
+
+/**
+ * Checks overrides read from `source` (a file or cdk.json context) against the configuration's shape.
+ * @returns the overrides, typed
+ * @throws LlmOpsValidationError naming every unknown key and wrong type by its field path
+ */
+export function parseConfigOverrides(input: unknown, source: string): LlmOpsConfigOverrides {
+  const result = CONFIG_OVERRIDES_SCHEMA.safeParse(input);
+  if (result.success) return result.data as LlmOpsConfigOverrides;
+  throw new LlmOpsValidationError(`LlmOpsConfig overrides from ${source}`, result.error.issues.flatMap(issue => problemsOf(issue, input)));
+}
+
+/** One zod issue as the problems it stands for: an unknown key each, or a field with the wrong type or value. */
+function problemsOf(issue: z.core.$ZodIssue, input: unknown): ValidationProblem[] {
+  const path = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') {
+    const known = Object.keys(shapeAt(path) ?? {});
+    return issue.keys.map(key => ({
+      code: 'LLMOPS_CONFIG_UNKNOWN_KEY',
+      prop: [...path, key].join('.'),
+      value: JSON.stringify(valueAt(input, [...path, key])),
+      allowed: `is not a configuration key${known.length ? `; allowed here: ${known.join(', ')}` : ''}`,
+    }));
+  }
+  const value = valueAt(input, path);
+  return [{
+    code: 'LLMOPS_CONFIG_TYPE',
+    prop: path.join('.') || '(root)',
+    value: value === undefined ? 'undefined' : JSON.stringify(value),
+    allowed: `is invalid: ${issue.message.replace(/^Invalid (input|option): /, '')}`,
+  }];
+}
+
+function valueAt(input: unknown, path: string[]): unknown {
+  return path.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), input);
+}
+
+/** The keys the schema knows at a path, to suggest the right spelling. */
+function shapeAt(path: string[]): Record<string, unknown> | undefined {
+  let schema: unknown = CONFIG_OVERRIDES_SCHEMA;
+  for (const key of path) {
+    const shape = objectShape(schema);
+    if (!shape) return undefined;
+    schema = shape[key];
+  }
+  return objectShape(schema);
+}
+
+function objectShape(schema: unknown): Record<string, unknown> | undefined {
+  let s = schema as { shape?: Record<string, unknown>; unwrap?: () => unknown } | undefined;
+  while (s && !s.shape && typeof s.unwrap === 'function') s = s.unwrap() as typeof s;
+  return s?.shape;
+}
