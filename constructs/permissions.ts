@@ -153,3 +153,18 @@ export const SAGEMAKER_GUARDED_CREATE_ACTIONS = {
   processingJob: 'sagemaker:CreateProcessingJob',
   transformJob: 'sagemaker:CreateTransformJob',
 } as const;
+
+/** `llmops verify`: read a stack's status, outputs and resources (resource: `stack/<name>/*`). */
+export const VERIFY_STACK_ACTIONS = ['cloudformation:DescribeStacks', 'cloudformation:ListStackResources'];
+
+/** `llmops verify`: read an endpoint's and its variants' status (resource: the endpoint). */
+export const VERIFY_ENDPOINT_ACTIONS = ['sagemaker:DescribeEndpoint'];
+
+/** `llmops verify`: read an inference component's status (resource: the component). */
+export const VERIFY_COMPONENT_ACTIONS = ['sagemaker:DescribeInferenceComponent'];
+
+/** `llmops verify`: read alarm states (no resource-level permissions). */
+export const VERIFY_ALARM_ACTIONS = ['cloudwatch:DescribeAlarms'];
+
+/** `llmops verify --smoke`: one request to the endpoint (resource: the endpoint and component). */
+export const VERIFY_SMOKE_ACTIONS = ['sagemaker:InvokeEndpoint'];

@@ -1,4 +1,5 @@
 import { App } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
 import { ENVIRONMENTS, LlmOpsConfig, resolveConfig } from './config';
 import { ConfigSources, loadEnvironmentConfig, selectEnvironments } from './config-loader';
 import { LlmOpsStack } from './llmops-stack';
@@ -37,18 +38,33 @@ export interface LlmOpsAppOptions {
 export function addLlmOpsStacks(app: App, options: LlmOpsAppOptions = {}): LlmOpsStack[] {
   const configs = options.configs
     ?? (options.environments ?? [...ENVIRONMENTS]).map(environment => resolveConfig(environment, { account: options.account, region: options.region }));
-  return configs.map(config => {
-    const name = `${config.projectName}-${config.environment}`;
-    const env = config.account ? { account: config.account, region: config.region } : undefined;
-    let registry: LlmOpsRegistryStack | undefined;
-    const parameterName = `/llmops/${config.projectName.toLowerCase()}/${config.environment}/approved-model-package`;
-    if (config.fineTuning) registry = new LlmOpsRegistryStack(app, `${name}-registry`, { env, parameterName });
-    // The literal name, not a reference: the stack reads the parameter through SSM, not through a stack export.
-    const stack = new LlmOpsStack(app, name, { config, approvedModelPackageParameter: registry ? parameterName : undefined });
-    // CloudFormation resolves the approved-model-package parameter before it deploys the stack.
-    if (registry) stack.node.addDependency(registry);
-    return stack;
-  });
+  return configs.map(config => addEnvironmentStacks(app, config).stack);
+}
+
+/** The stacks of one environment: its LlmOpsStack, and the registry stack it depends on when it fine-tunes. */
+export interface EnvironmentStacks {
+  /** The environment's LlmOpsStack. */
+  readonly stack: LlmOpsStack;
+  /** The registry stack, when the environment fine-tunes. */
+  readonly registry?: LlmOpsRegistryStack;
+}
+
+/**
+ * Adds one environment's stacks to `scope` (an App or a pipeline Stage): `<projectName>-<environment>` and, when it
+ * fine-tunes, `<projectName>-<environment>-registry` (with the approved-model-package parameter), which deploys first.
+ * Stack names are set explicitly, so they are the same in an App and in a Stage.
+ */
+export function addEnvironmentStacks(scope: Construct, config: LlmOpsConfig): EnvironmentStacks {
+  const name = `${config.projectName}-${config.environment}`;
+  const env = config.account ? { account: config.account, region: config.region } : undefined;
+  let registry: LlmOpsRegistryStack | undefined;
+  const parameterName = `/llmops/${config.projectName.toLowerCase()}/${config.environment}/approved-model-package`;
+  if (config.fineTuning) registry = new LlmOpsRegistryStack(scope, `${name}-registry`, { env, parameterName, stackName: `${name}-registry` });
+  // The literal name, not a reference: the stack reads the parameter through SSM, not through a stack export.
+  const stack = new LlmOpsStack(scope, name, { config, stackName: name, approvedModelPackageParameter: registry ? parameterName : undefined });
+  // CloudFormation resolves the approved-model-package parameter before it deploys the stack.
+  if (registry) stack.node.addDependency(registry);
+  return { stack, registry };
 }
 
 /**

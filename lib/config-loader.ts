@@ -31,6 +31,11 @@ export interface ConfigSources {
    * @default - the configuration's, else the process environment's, else environment-agnostic
    */
   readonly pin?: { readonly account?: string; readonly region?: string };
+  /**
+   * Overrides applied over every source, before `pin` (e.g. a pipeline's project name).
+   * @default - none
+   */
+  readonly overrides?: LlmOpsConfigOverrides;
 }
 
 /**
@@ -41,7 +46,7 @@ export function loadEnvironmentConfig(environment: string, sources: ConfigSource
   checkEnvironment(environment);
   const fromContext = contextOverrides(environment, sources.context);
   const fromFile = fileOverrides(environment, sources.configDir ?? path.join(process.cwd(), 'config'));
-  const merged = mergeOverrides(fromContext, fromFile);
+  const merged = mergeOverrides(mergeOverrides(fromContext, fromFile), sources.overrides ?? {});
   const env = sources.processEnv ?? process.env;
   const fromProcess = merged.account === undefined && merged.region === undefined && env.CDK_DEPLOY_ACCOUNT && env.CDK_DEPLOY_REGION
     ? { account: env.CDK_DEPLOY_ACCOUNT, region: env.CDK_DEPLOY_REGION }

@@ -5,4 +5,6 @@ export * from './config-loader';
 export * from './llmops-stack';
 export * from './app';
 export * from './registry-stack';
+export * from './pipeline-stack';
+export * as verify from './verify';
 export * from '../constructs';
