@@ -85,6 +85,7 @@ export const CONFIG_OVERRIDES_SCHEMA = z.object({
   contentGuardrail,
   removalPolicy: z.enum(['retain', 'destroy']),
   logRetentionDays: z.number().int(),
+  terminationProtection: z.boolean(),
   acknowledgeProdDataLoss: z.boolean(),
 }).strict().partial();
 

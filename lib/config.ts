@@ -152,6 +152,12 @@ export interface LlmOpsConfig {
   /** Retention of log groups, in days (a value CloudWatch Logs accepts). */
   readonly logRetentionDays: number;
   /**
+   * CloudFormation termination protection of the environment's stack: `cdk destroy` and stack deletion fail until it
+   * is turned off.
+   * @default false (prod preset: true)
+   */
+  readonly terminationProtection?: boolean;
+  /**
    * Allow `removalPolicy: 'destroy'` in prod: deleting the stack then deletes keys, buckets, logs and data. Only for a
    * prod environment you mean to throw away.
    * @default false - prod must retain its stateful resources
@@ -187,7 +193,7 @@ const COMMON = { projectName: 'LlmOps', network: { maxAzs: 2, internetEgress: fa
  * staging: two instances, auto scaling to 4, canary deployments with rollback alarms, an OpenSearch Serverless
  * store without standby replicas, retained.
  * prod: like staging, scaling 2–8, a smaller canary and a longer bake, 20 % capture, standby replicas,
- * one-year logs.
+ * one-year logs, stack termination protection.
  * Every preset uses 2 AZs: an environment-agnostic stack cannot use more. Pin `account` and `region` and set
  * `network.maxAzs` to 3 for a production VPC over three AZs.
  */
@@ -237,6 +243,7 @@ export const PRESETS: Readonly<Record<EnvironmentName, LlmOpsConfig>> = {
     fineTuning: { ...FINE_TUNING, approval: 'manual', onNewData: false, schedule: 'rate(7 days)' },
     removalPolicy: 'retain',
     logRetentionDays: 365,
+    terminationProtection: true,
   },
 };
 
@@ -286,6 +293,8 @@ export function validateConfig(c: LlmOpsConfig): void {
   v.check(LOG_RETENTION_DAYS.includes(c.logRetentionDays), 'LLMOPS_CONFIG_LOG_RETENTION', 'logRetentionDays', c.logRetentionDays,
     `is not a CloudWatch Logs retention; allowed: ${LOG_RETENTION_DAYS.join(', ')}`);
   v.check(['retain', 'destroy'].includes(c.removalPolicy), 'LLMOPS_CONFIG_REMOVAL_POLICY', 'removalPolicy', c.removalPolicy, "allowed: 'retain' or 'destroy'");
+  v.check(c.environment !== 'prod' || c.terminationProtection === true || c.acknowledgeProdDataLoss === true, 'LLMOPS_CONFIG_PROD_RETAIN', 'terminationProtection',
+    c.terminationProtection ?? false, 'must stay true in prod (set acknowledgeProdDataLoss: true only for a prod you mean to throw away)');
   v.check(c.environment !== 'prod' || c.removalPolicy === 'retain' || c.acknowledgeProdDataLoss === true, 'LLMOPS_CONFIG_PROD_RETAIN', 'removalPolicy', c.removalPolicy,
     "must be 'retain' in prod: keys, buckets and logs hold the audit trail (set acknowledgeProdDataLoss: true only for a prod you mean to throw away)");
   if (c.account !== undefined) {

@@ -61,6 +61,7 @@ export class LlmOpsStack extends Stack {
   constructor(scope: Construct, id: string, props: LlmOpsStackProps) {
     super(scope, id, {
       description: `cdk-llmops ${props.config.environment}: GPU inference endpoint, vector store, fine-tuning and monitoring, in a private VPC`,
+      terminationProtection: props.config.terminationProtection ?? false,
       ...props,
       env: props.env ?? (props.config.account ? { account: props.config.account, region: props.config.region } : undefined),
     });

@@ -152,3 +152,13 @@ describe('When the app is built with -c env=prod and pinned with -c account and 
     expect(stacks[0].region).toBe('eu-west-1');
   });
 });
+
+describe('When prod turns off termination protection', () => {
+  test('it fails without the acknowledgement flag, and stacks of prod are protected by default', () => {
+    const e = validationError(() => loadEnvironmentConfig('prod', { configDir: configDir({ prod: { terminationProtection: false } }), processEnv: NO_ENV }));
+    expect(e.message).toBe('LlmOpsConfig (prod): terminationProtection false must stay true in prod '
+      + '(set acknowledgeProdDataLoss: true only for a prod you mean to throw away) [LLMOPS_CONFIG_PROD_RETAIN]');
+    expect(PRESETS.prod.terminationProtection).toBe(true);
+    expect(PRESETS.staging.terminationProtection).toBeUndefined();
+  });
+});

@@ -142,6 +142,11 @@ describe('When an LlmOpsStack is built from the dev preset', () => {
     });
   });
 
+  test('the dev stack has no termination protection; prod has (asserted with the prod preset below)', () => {
+    expect(stack.terminationProtection).toBe(false);
+    expect(presetStack('prod').terminationProtection).toBe(true);
+  });
+
   test('the Aurora vector store keeps one day of backups, the dev preset\'s retention', () => {
     template.hasResourceProperties('AWS::RDS::DBCluster', { BackupRetentionPeriod: 1 });
   });
