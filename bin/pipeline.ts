@@ -19,6 +19,11 @@ new LlmOpsPipelineStack(app, 'LlmOps-pipeline', {
   repository: repository!,
   branch,
   // The pipeline synthesizes this app (itself and the environments' stages), with the same context.
-  synthCommands: ['npm run build', `npx cdk synth --app "node dist/bin/pipeline.js" -c connectionArn=${connectionArn} -c repository=${repository} -c branch=${branch}`],
+  synthCommands: ['npm run build', `npx cdk synth --app "node dist/bin/pipeline.js" -c ${quote(`connectionArn=${connectionArn}`)} -c ${quote(`repository=${repository}`)} -c ${quote(`branch=${branch}`)}`],
 });
 app.synth();
+
+/** A shell word in single quotes (the values are validated by LlmOpsPipelineStack too). */
+function quote(word: string): string {
+  return `'${word.replace(/'/g, "'\\''")}'`;
+}

@@ -68,6 +68,7 @@ export function selectEnvironments(value: unknown, configured?: unknown): Enviro
   all.forEach(e => checkEnvironment(e, 'environments'));
   if (value === undefined || value === 'all') return ENVIRONMENTS.filter(e => all.includes(e));
   const chosen = list(value);
+  if (chosen.length === 0) checkEnvironment(String(value), 'env');
   chosen.forEach(e => checkEnvironment(e, 'env'));
   return ENVIRONMENTS.filter(e => chosen.includes(e));
 }
@@ -77,7 +78,11 @@ export function mergeOverrides(a: LlmOpsConfigOverrides, b: LlmOpsConfigOverride
   const nested = ['network', 'endpoint', 'vectorStore', 'fineTuning', 'monitoring', 'contentGuardrail'] as const;
   const merged: Record<string, unknown> = { ...a, ...b };
   for (const key of nested) {
-    if (a[key] !== undefined && b[key] !== undefined) merged[key] = { ...a[key], ...b[key] };
+    const [x, y] = [a[key], b[key]];
+    // null removes the section; a vector store of another kind replaces the earlier one instead of merging into it.
+    if (x === undefined || x === null || y === undefined || y === null) continue;
+    const otherKind = key === 'vectorStore' && (y as { kind?: string }).kind !== undefined && (y as { kind?: string }).kind !== (x as { kind?: string }).kind;
+    merged[key] = otherKind ? y : { ...x, ...y };
   }
   return merged as LlmOpsConfigOverrides;
 }

@@ -28,13 +28,13 @@ const endpoint = z.object({
   container: z.enum(['tgi', 'lmi']),
   instanceType: z.string(),
   instanceCount: z.number().int(),
-  modelSize: z.object({ parametersBillions: z.number(), bytesPerParameter: z.number(), kvCacheHeadroom: z.number().optional() }).strict(),
-  autoScaling: z.object({ minCapacity: z.number().int(), maxCapacity: z.number().int(), targetConcurrentRequestsPerModel: z.number().optional() }).strict(),
-  deployment: z.object({ strategy: z.enum(['canary', 'linear', 'allAtOnce']), sizePercent: z.number().optional(), waitMinutes: z.number() }).strict(),
+  modelSize: z.object({ parametersBillions: z.number(), bytesPerParameter: z.number(), kvCacheHeadroom: z.number().optional() }).strict().nullable(),
+  autoScaling: z.object({ minCapacity: z.number().int(), maxCapacity: z.number().int(), targetConcurrentRequestsPerModel: z.number().optional() }).strict().nullable(),
+  deployment: z.object({ strategy: z.enum(['canary', 'linear', 'allAtOnce']), sizePercent: z.number().optional(), waitMinutes: z.number() }).strict().nullable(),
   inferenceComponents: z.object({
     minInstances: z.number().int(), maxInstances: z.number().int(), minCopies: z.number().int(), maxCopies: z.number().int(),
     acceleratorsPerCopy: z.number().int().optional(), targetConcurrentRequestsPerCopy: z.number().optional(),
-  }).strict(),
+  }).strict().nullable(),
   dataCaptureSamplingPercentage: z.number(),
 }).strict().partial();
 
@@ -76,13 +76,14 @@ export const CONFIG_OVERRIDES_SCHEMA = z.object({
   region: z.string(),
   network: z.object({ maxAzs: z.number().int(), internetEgress: z.boolean() }).strict().partial(),
   endpoint,
-  vectorStore,
-  fineTuning,
+  // null removes the preset's section.
+  vectorStore: vectorStore.nullable(),
+  fineTuning: fineTuning.nullable(),
   monitoring: z.object({
     alarmEmails: z.array(z.string()),
     thresholds: z.object({ endpoint: endpointThresholds, vectorStore: vectorStoreThresholds, fineTuning: fineTuningThresholds }).strict().partial(),
-  }).strict().partial(),
-  contentGuardrail,
+  }).strict().partial().nullable(),
+  contentGuardrail: contentGuardrail.nullable(),
   removalPolicy: z.enum(['retain', 'destroy']),
   logRetentionDays: z.number().int(),
   terminationProtection: z.boolean(),
@@ -107,7 +108,7 @@ function problemsOf(issue: z.core.$ZodIssue, input: unknown): ValidationProblem[
     const known = Object.keys(shapeAt(path) ?? {});
     return issue.keys.map(key => ({
       code: 'LLMOPS_CONFIG_UNKNOWN_KEY',
-      prop: [...path, key].join('.'),
+      prop: fieldPath([...issue.path, key]),
       value: JSON.stringify(valueAt(input, [...path, key])),
       allowed: `is not a configuration key${known.length ? `; allowed here: ${known.join(', ')}` : ''}`,
     }));
@@ -115,10 +116,15 @@ function problemsOf(issue: z.core.$ZodIssue, input: unknown): ValidationProblem[
   const value = valueAt(input, path);
   return [{
     code: 'LLMOPS_CONFIG_TYPE',
-    prop: path.join('.') || '(root)',
+    prop: fieldPath(issue.path) || '(root)',
     value: value === undefined ? 'undefined' : JSON.stringify(value),
     allowed: `is invalid: ${issue.message.replace(/^Invalid (input|option): /, '')}`,
   }];
+}
+
+/** A field path as the configuration names it: `contentGuardrail.deniedTopics[0].name`. */
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '');
 }
 
 function valueAt(input: unknown, path: string[]): unknown {

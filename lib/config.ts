@@ -31,7 +31,7 @@ export interface EndpointSettings {
    */
   readonly inferenceComponents?: InferenceComponentSettings;
   /** Size of the model, for the synth-time fit check. */
-  readonly modelSize?: { readonly parametersBillions: number; readonly bytesPerParameter: number };
+  readonly modelSize?: { readonly parametersBillions: number; readonly bytesPerParameter: number; readonly kvCacheHeadroom?: number };
   /** Auto scaling on concurrent requests per model. Omit for a fixed instance count. */
   readonly autoScaling?: { readonly minCapacity: number; readonly maxCapacity: number; readonly targetConcurrentRequestsPerModel?: number };
   /** Blue/green deployment guardrails with rollback alarms. Omit for SageMaker's default (all at once, no alarms). */
@@ -165,9 +165,20 @@ export interface LlmOpsConfig {
   readonly acknowledgeProdDataLoss?: boolean;
 }
 
-/** A partial configuration, merged over a preset. */
+/**
+ * A partial configuration, merged over a preset (objects one level deep). `null` removes an optional section of the
+ * preset: `vectorStore`, `fineTuning`, `monitoring`, `contentGuardrail`, or `endpoint.autoScaling`, `deployment`,
+ * `inferenceComponents`, `modelSize`.
+ */
 export type LlmOpsConfigOverrides = {
-  readonly [K in Exclude<keyof LlmOpsConfig, 'environment'>]?: NonNullable<LlmOpsConfig[K]> extends object ? Partial<NonNullable<LlmOpsConfig[K]>> : LlmOpsConfig[K];
+  readonly [K in Exclude<keyof LlmOpsConfig, 'environment'>]?: NonNullable<LlmOpsConfig[K]> extends object
+    ? (undefined extends LlmOpsConfig[K] ? Partial<NonNullable<LlmOpsConfig[K]>> | null : Partial<NonNullable<LlmOpsConfig[K]>>)
+    : LlmOpsConfig[K];
+} & { readonly endpoint?: EndpointOverrides };
+
+/** Endpoint overrides: `null` removes an optional part of the preset's endpoint. */
+export type EndpointOverrides = {
+  readonly [K in keyof EndpointSettings]?: undefined extends EndpointSettings[K] ? EndpointSettings[K] | null : EndpointSettings[K];
 };
 
 /** What every preset serves: Mistral 7B Instruct v0.3 (bf16) from the artifacts bucket, with TGI on ml.g5.2xlarge. */
@@ -260,16 +271,19 @@ export function resolveConfig(environment: string, overrides: LlmOpsConfigOverri
       `is not a preset; allowed: ${ENVIRONMENTS.join(', ')}`).throwIfInvalid();
   }
   const preset = PRESETS[environment as EnvironmentName];
-  const merged: LlmOpsConfig = {
+  const section = <T extends object>(base: T | undefined, over: Partial<T> | null | undefined): T | undefined =>
+    over === null ? undefined : over ? { ...base, ...over } as T : base;
+  const merged: LlmOpsConfig = withoutUndefined({
     ...preset,
     ...overrides,
     environment: preset.environment,
     network: { ...preset.network, ...overrides.network },
-    endpoint: { ...preset.endpoint, ...overrides.endpoint },
-    vectorStore: mergeVectorStore(preset.vectorStore, overrides.vectorStore),
-    fineTuning: overrides.fineTuning ? { ...preset.fineTuning, ...overrides.fineTuning } as FineTuningSettings : preset.fineTuning,
-    contentGuardrail: overrides.contentGuardrail ? { ...preset.contentGuardrail, ...overrides.contentGuardrail } : preset.contentGuardrail,
-  };
+    endpoint: withoutNulls({ ...preset.endpoint, ...overrides.endpoint }) as EndpointSettings,
+    vectorStore: overrides.vectorStore === null ? undefined : mergeVectorStore(preset.vectorStore, overrides.vectorStore),
+    fineTuning: section(preset.fineTuning, overrides.fineTuning),
+    monitoring: section(preset.monitoring, overrides.monitoring),
+    contentGuardrail: section(preset.contentGuardrail, overrides.contentGuardrail),
+  });
   validateConfig(merged);
   return merged;
 }
@@ -325,7 +339,23 @@ export function validateConfig(c: LlmOpsConfig): void {
   if (c.vectorStore) validateVectorStore(v, c.vectorStore);
   if (c.fineTuning) validateFineTuning(v, c.fineTuning);
   if (c.contentGuardrail) v.include(contentGuardrailPolicyProblems(contentGuardrailProps(c.contentGuardrail)), 'contentGuardrail.');
-  if (e.inferenceComponents) validateInferenceComponents(v, e);
+  if (e.inferenceComponents) {
+    validateInferenceComponents(v, e);
+  } else {
+    v.range('LLMOPS_CONFIG_ENDPOINT', 'endpoint.instanceCount', e.instanceCount, 1, 1000);
+    v.range('LLMOPS_CONFIG_ENDPOINT', 'endpoint.dataCaptureSamplingPercentage', e.dataCaptureSamplingPercentage, 0, 100, '%');
+  }
+  if (e.autoScaling) {
+    const a = e.autoScaling;
+    const minOk = v.range('LLMOPS_CONFIG_ENDPOINT', 'endpoint.autoScaling.minCapacity', a.minCapacity, 1, 1000);
+    const maxOk = v.range('LLMOPS_CONFIG_ENDPOINT', 'endpoint.autoScaling.maxCapacity', a.maxCapacity, 1, 1000);
+    if (minOk && maxOk) {
+      v.check(a.minCapacity <= a.maxCapacity, 'LLMOPS_CONFIG_ENDPOINT', 'endpoint.autoScaling.minCapacity', a.minCapacity, `is greater than maxCapacity (${a.maxCapacity})`);
+    }
+  }
+  for (const [i, email] of (c.monitoring?.alarmEmails ?? []).entries()) {
+    v.check(/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email), 'LLMOPS_CONFIG_MONITORING', `monitoring.alarmEmails[${i}]`, email, 'is not an email address');
+  }
   const d = e.deployment;
   if (d) {
     v.check(['canary', 'linear', 'allAtOnce'].includes(d.strategy), 'LLMOPS_CONFIG_DEPLOYMENT', 'endpoint.deployment.strategy', d.strategy,
@@ -335,6 +365,9 @@ export function validateConfig(c: LlmOpsConfig): void {
     v.check(d.strategy !== 'allAtOnce' || d.sizePercent === undefined, 'LLMOPS_CONFIG_DEPLOYMENT', 'endpoint.deployment.sizePercent', d.sizePercent,
       "has no meaning for the 'allAtOnce' strategy; remove it");
     v.range('LLMOPS_CONFIG_DEPLOYMENT', 'endpoint.deployment.waitMinutes', d.waitMinutes, 0, 60, 'minutes');
+    if (d.sizePercent !== undefined && d.strategy !== 'allAtOnce') {
+      v.range('LLMOPS_CONFIG_DEPLOYMENT', 'endpoint.deployment.sizePercent', d.sizePercent, d.strategy === 'canary' ? 1 : 10, 50, `% (SageMaker's ${d.strategy} limits)`);
+    }
   }
   v.throwIfInvalid();
 }
@@ -379,8 +412,18 @@ function validateInferenceComponents(v: PropValidator, e: EndpointSettings): voi
     `is the fleet's initial size ${mode}; allowed: ${Math.max(ic.minInstances, 1)}-${ic.maxInstances}`);
 }
 
+/** `o` without the keys whose value is `null` (an override that removes a part of the preset). */
+function withoutNulls<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null)) as T;
+}
+
+/** `o` without the keys whose value is `undefined` (a removed section). */
+function withoutUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
 /** Overrides merge over the preset's store, unless they switch its kind: then they replace it. */
-function mergeVectorStore(preset?: VectorStoreSettings, override?: Partial<VectorStoreSettings>): VectorStoreSettings | undefined {
+function mergeVectorStore(preset?: VectorStoreSettings, override?: Partial<VectorStoreSettings> | null): VectorStoreSettings | undefined {
   if (!override) return preset;
   if (!preset || (override.kind !== undefined && override.kind !== preset.kind)) return override as VectorStoreSettings;
   return { ...preset, ...override };
@@ -399,7 +442,12 @@ function validateVectorStore(v: PropValidator, s: VectorStoreSettings): void {
   v.range('LLMOPS_CONFIG_VECTOR_STORE', 'vectorStore.dimension', s.dimension, 1, aurora ? 2000 : 16000,
     aurora ? '(a pgvector HNSW index supports at most 2000)' : '');
   const foreign: Array<keyof VectorStoreSettings> = aurora ? ['standbyReplicas'] : ['minCapacity', 'maxCapacity', 'backupRetentionDays'];
-  if (aurora) v.range('LLMOPS_CONFIG_VECTOR_STORE', 'vectorStore.backupRetentionDays', s.backupRetentionDays, 1, 35, 'days');
+  if (aurora) {
+    v.range('LLMOPS_CONFIG_VECTOR_STORE', 'vectorStore.backupRetentionDays', s.backupRetentionDays, 1, 35, 'days');
+    const minOk = v.range('LLMOPS_CONFIG_VECTOR_STORE', 'vectorStore.minCapacity', s.minCapacity, 0, 256, 'ACU', true);
+    const maxOk = v.range('LLMOPS_CONFIG_VECTOR_STORE', 'vectorStore.maxCapacity', s.maxCapacity, 1, 256, 'ACU', true);
+    if (minOk && maxOk) v.check(s.minCapacity! <= s.maxCapacity!, 'LLMOPS_CONFIG_VECTOR_STORE', 'vectorStore.minCapacity', s.minCapacity, `is greater than maxCapacity (${s.maxCapacity})`);
+  }
   for (const key of foreign) {
     v.check(s[key] === undefined, 'LLMOPS_CONFIG_VECTOR_STORE', `vectorStore.${key}`, s[key], `applies only to ${aurora ? "'opensearch-serverless'" : "'aurora-pgvector'"}; remove it`);
   }
@@ -413,6 +461,7 @@ function validateFineTuning(v: PropValidator, f: FineTuningSettings): void {
     for (const p of err.problems) v.fail(p.code, `fineTuning.${p.prop}`, f.instanceType, p.allowed);
   }
   v.range('LLMOPS_CONFIG_FINE_TUNING', 'fineTuning.maxRuntimeHours', f.maxRuntimeHours, 1, 672, 'hours (28 days)');
+  v.range('LLMOPS_CONFIG_FINE_TUNING', 'fineTuning.instanceCount', f.instanceCount, 1, 100);
   v.check(['lt', 'lte', 'gt', 'gte'].includes(f.evaluation?.comparison), 'LLMOPS_CONFIG_FINE_TUNING', 'fineTuning.evaluation.comparison',
     f.evaluation?.comparison, "allowed: 'lt', 'lte', 'gt' or 'gte'");
   v.check(['manual', 'automatic'].includes(f.approval), 'LLMOPS_CONFIG_FINE_TUNING', 'fineTuning.approval', f.approval, "allowed: 'manual' or 'automatic'");

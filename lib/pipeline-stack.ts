@@ -225,7 +225,10 @@ export class LlmOpsPipelineStack extends Stack {
     this.stages = environments.map((environment, i) => {
       const target = props.targets?.[environment] ?? (props.account !== undefined ? { account: props.account, region: props.region! } : undefined);
       const stage = new LlmOpsStage(this, environment, { environment, projectName, env: target });
-      const verify = this.verifyStep(stage, target, props.verifyInstallCommands ?? [...installCommands, 'npm run build']);
+      // Where the stage really deploys: the pipeline's target, else the account and region of its configuration.
+      const deployed = target ?? (stage.config.account !== undefined && stage.config.region !== undefined
+        ? { account: stage.config.account, region: stage.config.region } : undefined);
+      const verify = this.verifyStep(stage, deployed, props.verifyInstallCommands ?? [...installCommands, 'npm run build']);
       verifySteps[environment] = verify;
       this.pipeline.addStage(stage, {
         pre: approvals.includes(environment)
@@ -255,8 +258,10 @@ export class LlmOpsPipelineStack extends Stack {
     if (crossAccount) {
       const lookupRole = `arn:${this.partition}:iam::${account}:role/cdk-${this.qualifier}-lookup-role-${account}-${region}`;
       // One shell command, so the exported credentials reach the verify command; nothing echoes them.
-      commands = [`export $(printf "AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_SESSION_TOKEN=%s" $(aws sts assume-role --role-arn ${lookupRole} `
-        + `--role-session-name llmops-verify-${environment} --query "Credentials.[AccessKeyId,SecretAccessKey,SessionToken]" --output text)) && ${verify}`];
+      // A failed assume-role stops the step (rather than running verify with CodeBuild's own credentials).
+      commands = [`creds=$(aws sts assume-role --role-arn ${lookupRole} --role-session-name llmops-verify-${environment} `
+        + '--query "Credentials.[AccessKeyId,SecretAccessKey,SessionToken]" --output text) || exit 1; '
+        + `export $(printf "AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_SESSION_TOKEN=%s" $creds) && ${verify}`];
       rolePolicyStatements = [new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [lookupRole] })];
     } else {
       rolePolicyStatements = this.verifyPolicy(stage.stack, account, region);
@@ -303,8 +308,8 @@ export class LlmOpsPipelineStack extends Stack {
       'LLMOPS_PIPELINE_REPOSITORY', 'repository', props.repository,
       "is not a repository path; allowed: 'owner/name' (or 'owner/group/…/name'), each part letters, digits, '_', '.' or '-'");
     if (!Token.isUnresolved(branch)) {
-      v.check(/^(?!\/|.*\/\/|.*\.\.|.*\/$|.*\.lock$)[^\s~^:?*[\\]+$/.test(branch), 'LLMOPS_PIPELINE_BRANCH', 'branch', branch,
-        'is not a git branch name; allowed: a name without spaces, ~ ^ : ? * [ \\ or ..');
+      v.check(/^(?!\/|.*\/\/|.*\.\.|.*\/$|.*\.lock$)[^\s~^:?*[\\;$`&|<>'"()]+$/.test(branch), 'LLMOPS_PIPELINE_BRANCH', 'branch', branch,
+        'is not a git branch name this pipeline accepts; allowed: a name without spaces, ~ ^ : ? * [ \\ .., or shell characters ; $ ` & | < > \' " ( )');
     }
     v.check(/^[A-Za-z][A-Za-z0-9-]{0,63}$/.test(projectName), 'LLMOPS_PIPELINE_PROJECT_NAME', 'projectName', projectName,
       "is not usable in a stack name; allowed: a letter, then up to 63 letters, digits and '-'");

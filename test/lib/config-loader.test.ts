@@ -162,3 +162,50 @@ describe('When prod turns off termination protection', () => {
     expect(PRESETS.staging.terminationProtection).toBeUndefined();
   });
 });
+
+describe('When overrides remove parts of a preset with null', () => {
+  test('dev can drop its inference components and vector store, and prod its fine-tuning and deployment policy', () => {
+    const dev = loadEnvironmentConfig('dev', { configDir: configDir({ dev: { endpoint: { inferenceComponents: null, dataCaptureSamplingPercentage: 100 }, vectorStore: null } }), processEnv: NO_ENV });
+    expect(dev.endpoint.inferenceComponents).toBeUndefined();
+    expect(dev.vectorStore).toBeUndefined();
+    const prod = loadEnvironmentConfig('prod', { configDir: configDir({ prod: { fineTuning: null, endpoint: { deployment: null } } }), processEnv: NO_ENV });
+    expect(prod.fineTuning).toBeUndefined();
+    expect(prod.endpoint.deployment).toBeUndefined();
+    expect(prod.endpoint.autoScaling).toEqual(PRESETS.prod.endpoint.autoScaling);
+  });
+
+  test('null is refused where a section is required', () => {
+    const e = validationError(() => parseConfigOverrides({ network: null }, 'context'));
+    expect(e.problems.map(p => p.prop)).toEqual(['network']);
+  });
+});
+
+describe('When context and file give vector stores of different kinds', () => {
+  test("the file's store replaces the context's rather than merging into it", () => {
+    const context = () => ({ staging: { vectorStore: { kind: 'aurora-pgvector', minCapacity: 0.5 } } });
+    const config = loadEnvironmentConfig('staging', { configDir: configDir({ staging: { vectorStore: { kind: 'opensearch-serverless', dimension: 768, distance: 'cosine' } } }), context, processEnv: NO_ENV });
+    expect(config.vectorStore).toEqual({ kind: 'opensearch-serverless', dimension: 768, distance: 'cosine', standbyReplicas: false });
+  });
+});
+
+describe('When a merged configuration has values of the right type but out of range', () => {
+  test.each([
+    ['a classic instanceCount of 0', { endpoint: { instanceCount: 0 } }, 'endpoint.instanceCount 0 is out of range; allowed: an integer from 1 to 1000 [LLMOPS_CONFIG_ENDPOINT]'],
+    ['autoScaling min above max', { endpoint: { autoScaling: { minCapacity: 5, maxCapacity: 2 } } }, 'endpoint.autoScaling.minCapacity 5 is greater than maxCapacity (2) [LLMOPS_CONFIG_ENDPOINT]'],
+    ['a capture share of 150 %', { endpoint: { dataCaptureSamplingPercentage: 150 } }, 'endpoint.dataCaptureSamplingPercentage 150 is out of range; allowed: an integer from 0 to 100 % [LLMOPS_CONFIG_ENDPOINT]'],
+    ['a canary of 80 %', { endpoint: { deployment: { strategy: 'canary', sizePercent: 80, waitMinutes: 10 } } }, "endpoint.deployment.sizePercent 80 is out of range; allowed: an integer from 1 to 50 % (SageMaker's canary limits) [LLMOPS_CONFIG_DEPLOYMENT]"],
+    ['no fine-tuning instances', { fineTuning: { instanceCount: 0 } }, 'fineTuning.instanceCount 0 is out of range; allowed: an integer from 1 to 100 [LLMOPS_CONFIG_FINE_TUNING]'],
+  ] as const)('%s fails with its field path', (_name, overrides, message) => {
+    const e = validationError(() => loadEnvironmentConfig('staging', { configDir: configDir({ staging: overrides }), processEnv: NO_ENV }));
+    expect(e.message).toBe(`LlmOpsConfig (staging): ${message}`);
+  });
+
+  test('an empty -c env fails instead of building nothing', () => {
+    expect(validationError(() => selectEnvironments('')).codes).toEqual(['LLMOPS_CONFIG_ENVIRONMENT']);
+  });
+
+  test('array items are named with brackets', () => {
+    const e = validationError(() => parseConfigOverrides({ contentGuardrail: { deniedTopics: [{ name: 'x', definition: 'y', sample: 1 }] } }, 'context'));
+    expect(e.problems.map(p => p.prop)).toEqual(['contentGuardrail.deniedTopics[0].sample']);
+  });
+});

@@ -371,11 +371,9 @@ describe('When an LlmOpsStack is configured with alarm emails and thresholds', (
     expect(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: 'LlmOps-staging-Endpoint-Error5xxRate-Warning' } })).toEqual({});
   });
 
-  test('an invalid email address fails the stack with the construct path', () => {
-    const bad = resolveConfig('dev', { monitoring: { alarmEmails: ['not-an-email'] } });
-    const e = validationError(() => new LlmOpsStack(new App(), 'LlmOps-dev', { config: bad, approvedModelPackageParameter: PARAMETER }));
-    expect(e.codes).toEqual(['LLMOPS_ALARM_EMAIL']);
-    expect(e.message).toBe("LlmOpsMonitoring at 'LlmOps-dev/Monitoring': alarmEmails[0] 'not-an-email' is not an email address [LLMOPS_ALARM_EMAIL]");
+  test('an invalid email address fails the configuration with its field path', () => {
+    const e = validationError(() => resolveConfig('dev', { monitoring: { alarmEmails: ['not-an-email'] } }));
+    expect(e.message).toBe("LlmOpsConfig (dev): monitoring.alarmEmails[0] 'not-an-email' is not an email address [LLMOPS_CONFIG_MONITORING]");
   });
 });
 

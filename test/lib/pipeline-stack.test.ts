@@ -251,7 +251,7 @@ describe('When the pipeline deploys staging and prod of a project, pinned, with 
     const lookupRole = 'arn:aws:iam::444455556666:role/cdk-hnb659fds-lookup-role-444455556666-eu-central-1';
     const spec = buildSpecOf(template, verify);
     expect(spec.phases.build.commands).toHaveLength(1);
-    expect(spec.phases.build.commands[0]).toMatch(new RegExp(`^export .*aws sts assume-role --role-arn ${lookupRole} .* && npx --no llmops verify --env prod --project Chat --json$`));
+    expect(spec.phases.build.commands[0]).toMatch(new RegExp(`^creds=\\$\\(aws sts assume-role --role-arn ${lookupRole} .*\\) \\|\\| exit 1; export .* && npx --no llmops verify --env prod --project Chat --json$`));
     const statements = projectStatements(template, verify);
     expect(statements).toContainEqual({ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: lookupRole });
     expect(statements.flatMap(s => [s.Action].flat()).filter(a => /^(cloudformation|sagemaker|cloudwatch):/.test(a))).toEqual([]);
@@ -301,7 +301,7 @@ describe('When the props are invalid', () => {
     ['a repository with an empty part', { repository: 'acme/' }, 'LLMOPS_PIPELINE_REPOSITORY',
       "repository 'acme/' is not a repository path; allowed: 'owner/name' (or 'owner/group/…/name'), each part letters, digits, '_', '.' or '-'"],
     ['a branch with a space', { branch: 'my branch' }, 'LLMOPS_PIPELINE_BRANCH',
-      "branch 'my branch' is not a git branch name; allowed: a name without spaces, ~ ^ : ? * [ \\ or .."],
+      "branch 'my branch' is not a git branch name this pipeline accepts; allowed: a name without spaces, ~ ^ : ? * [ \\ .., or shell characters ; $ ` & | < > ' \" ( )"],
     ['an unknown environment name', { environments: ['dev', 'qa'] }, 'LLMOPS_PIPELINE_ENVIRONMENT',
       "environments[1] 'qa' is not a preset; allowed: dev, staging, prod"],
     ['no environment', { environments: [] }, 'LLMOPS_PIPELINE_ENVIRONMENTS',
@@ -342,5 +342,20 @@ describe('When the props are invalid', () => {
     const e = error({ connectionArn: 'connection', repository: 'llm', environments: ['qa'] });
     expect(e.codes).toEqual(['LLMOPS_PIPELINE_CONNECTION_ARN', 'LLMOPS_PIPELINE_REPOSITORY', 'LLMOPS_PIPELINE_ENVIRONMENT']);
     expect(e.message).toMatch(/^LlmOpsPipelineStack at 'Pipeline' has 3 invalid props:\n {2}- connectionArn 'connection' /);
+  });
+});
+
+describe("When an environment's account and region come from its configuration, not the pipeline's targets", () => {
+  const app = new App({ context: { llmops: { prod: { account: '444455556666', region: 'us-east-1' } } } });
+  const stack = new LlmOpsPipelineStack(app, 'Pipeline', { ...REQUIRED, env: { account: '111122223333', region: 'eu-west-1' }, environments: ['prod'] });
+  const template = Template.fromStack(stack);
+
+  test('the stage deploys there, and its verify step reads that account and region through its lookup role', () => {
+    expect(stack.stages[0].stack.account).toBe('444455556666');
+    expect(stack.stages[0].stack.region).toBe('us-east-1');
+    const verify = stageNamed(template, 'prod').Actions.find(a => a.Name.includes('Verify'))!;
+    const project = template.toJSON().Resources[verify.Configuration.ProjectName.Ref as string].Properties;
+    expect(JSON.stringify(project.Source.BuildSpec)).toContain('role/cdk-hnb659fds-lookup-role-444455556666-us-east-1');
+    expect(project.Environment.EnvironmentVariables).toEqual(expect.arrayContaining([{ Name: 'AWS_REGION', Type: 'PLAINTEXT', Value: 'us-east-1' }]));
   });
 });
