@@ -6,5 +6,4 @@ export * from './llmops-stack';
 export * from './app';
 export * from './registry-stack';
 export * from './pipeline-stack';
-export * as verify from './verify';
 export * from '../constructs';
