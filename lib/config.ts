@@ -1,5 +1,8 @@
 import { Token } from 'aws-cdk-lib';
-import { ContentGuardrailProps, contentGuardrailPolicyProblems, GpuInstanceType, LlmOpsValidationError, MonitoringThresholds, PropValidator } from '../constructs';
+import {
+  AWS_ACCOUNT_ID, AWS_REGION_NAME, ContentGuardrailProps, contentGuardrailPolicyProblems, EMAIL_ADDRESS, GpuInstanceType, LlmOpsValidationError, MonitoringThresholds,
+  PropValidator,
+} from '../constructs';
 
 /** The environments an LLMOps app deploys to, in promotion order. */
 export type EnvironmentName = 'dev' | 'staging' | 'prod';
@@ -312,10 +315,10 @@ export function validateConfig(c: LlmOpsConfig): void {
   v.check(c.environment !== 'prod' || c.removalPolicy === 'retain' || c.acknowledgeProdDataLoss === true, 'LLMOPS_CONFIG_PROD_RETAIN', 'removalPolicy', c.removalPolicy,
     "must be 'retain' in prod: keys, buckets and logs hold the audit trail (set acknowledgeProdDataLoss: true only for a prod you mean to throw away)");
   if (c.account !== undefined) {
-    v.check(/^\d{12}$/.test(c.account), 'LLMOPS_CONFIG_ACCOUNT', 'account', c.account, 'is not an AWS account ID; allowed: 12 digits');
+    v.check(AWS_ACCOUNT_ID.test(c.account), 'LLMOPS_CONFIG_ACCOUNT', 'account', c.account, 'is not an AWS account ID; allowed: 12 digits');
   }
   if (c.region !== undefined) {
-    v.check(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(c.region), 'LLMOPS_CONFIG_REGION', 'region', c.region, "is not an AWS region name; allowed: e.g. 'eu-west-1', 'us-gov-west-1'");
+    v.check(AWS_REGION_NAME.test(c.region), 'LLMOPS_CONFIG_REGION', 'region', c.region, "is not an AWS region name; allowed: e.g. 'eu-west-1', 'us-gov-west-1'");
   }
 
   const e = c.endpoint;
@@ -354,7 +357,7 @@ export function validateConfig(c: LlmOpsConfig): void {
     }
   }
   for (const [i, email] of (c.monitoring?.alarmEmails ?? []).entries()) {
-    v.check(/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email), 'LLMOPS_CONFIG_MONITORING', `monitoring.alarmEmails[${i}]`, email, 'is not an email address');
+    v.check(EMAIL_ADDRESS.test(email), 'LLMOPS_CONFIG_MONITORING', `monitoring.alarmEmails[${i}]`, email, 'is not an email address');
   }
   const d = e.deployment;
   if (d) {

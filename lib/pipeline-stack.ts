@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
-import { acknowledgeComplianceRule, acknowledgeReplication, customerKeyProps, PropValidator, secureBucketProps } from '../constructs';
+import { acknowledgeComplianceRule, acknowledgeReplication, AWS_ACCOUNT_ID, AWS_REGION_NAME, customerKeyProps, PropValidator, secureBucketProps } from '../constructs';
 import { VERIFY_ALARM_ACTIONS, VERIFY_COMPONENT_ACTIONS, VERIFY_ENDPOINT_ACTIONS, VERIFY_STACK_ACTIONS } from '../constructs/permissions';
 import { addEnvironmentStacks } from './app';
 import { EnvironmentName, ENVIRONMENTS, LlmOpsConfig, LlmOpsConfigOverrides, PRESETS } from './config';
@@ -138,8 +138,8 @@ export interface LlmOpsPipelineStackProps extends StackProps {
 
 /** The default promotion order. */
 const DEFAULT_ENVIRONMENTS: readonly EnvironmentName[] = ENVIRONMENTS;
-const ACCOUNT = /^\d{12}$/;
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+const ACCOUNT = AWS_ACCOUNT_ID;
+const REGION = AWS_REGION_NAME;
 const CONNECTION_ARN = /^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const REPOSITORY_PART = /^[A-Za-z0-9_.-]+$/;
 const ENVIRONMENT_LIST = ENVIRONMENTS.join(', ');

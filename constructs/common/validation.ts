@@ -129,3 +129,12 @@ export class PropValidator {
   }
 }
 
+
+/** An AWS account ID: 12 digits. */
+export const AWS_ACCOUNT_ID = /^\d{12}$/;
+
+/** An AWS region name, e.g. `eu-west-1`, `us-gov-west-1`. */
+export const AWS_REGION_NAME = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+
+/** An email address, as SNS email subscriptions accept it (something@domain.tld). */
+export const EMAIL_ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import {
   DEFAULT_THRESHOLDS, EndpointThresholds, FineTuningThresholds, MonitoringThresholds, SeverityThresholds, VectorStoreThresholds,
 } from './thresholds';
-import { PropValidator } from '../common/validation';
+import { EMAIL_ADDRESS, PropValidator } from '../common/validation';
 import { FineTuningPipeline } from '../fine-tuning/fine-tuning-pipeline';
 import { GpuInferenceEndpoint } from '../inference/gpu-inference-endpoint';
 import { InferenceComponent } from '../inference/inference-component';
@@ -130,7 +130,6 @@ interface Signal {
   readonly evaluationPeriods?: number;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
  * One facade that watches an LLMOps stack: alarms with warning and critical thresholds for every endpoint, vector
@@ -153,7 +152,7 @@ export class LlmOpsMonitoring extends Construct {
     super(scope, id);
     const v = new PropValidator('LlmOpsMonitoring', this);
     (props.alarmEmails ?? []).forEach((email, i) => {
-      if (!Token.isUnresolved(email)) v.check(EMAIL.test(email), 'LLMOPS_ALARM_EMAIL', `alarmEmails[${i}]`, email, 'is not an email address');
+      if (!Token.isUnresolved(email)) v.check(EMAIL_ADDRESS.test(email), 'LLMOPS_ALARM_EMAIL', `alarmEmails[${i}]`, email, 'is not an email address');
     });
     v.throwIfInvalid();
     this.thresholds = props.thresholds ?? {};
