@@ -4,22 +4,32 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
 
 /**
- * Renders a resource ARN (possibly a CloudFormation intrinsic) the way cdk-nag names wildcard findings:
- * `Fn::GetAtt` as `<LogicalId.Attr>`, `Ref` as `<LogicalId>`, `Fn::Join` concatenated.
+ * Renders a resolved value (an ARN with intrinsics) as text: `Ref` as `<Id>`, `Fn::GetAtt` as `<Id.Attr>`,
+ * `Fn::Join` concatenated, `Fn::Sub` and `Fn::ImportValue` by their argument, lists joined with commas, anything
+ * else as JSON. `leaf` rewrites each literal string.
  */
-export function findingResourceText(scope: IConstruct, arn: string): string {
+export function renderValue(value: unknown, leaf: (text: string) => string = text => text): string {
   const render = (node: unknown): string => {
     if (node === undefined || node === null) return '';
-    if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
+    if (typeof node === 'string') return leaf(node);
     const o = node as Record<string, any>;
+    if (Array.isArray(o)) return o.map(render).join(',');
     if (o['Fn::Join']) return (o['Fn::Join'][1] as unknown[]).map(render).join(o['Fn::Join'][0]);
+    if (o['Fn::GetAtt']) return `<${[].concat(o['Fn::GetAtt']).join('.')}>`;
+    if (o.Ref) return `<${o.Ref}>`;
     if (o['Fn::Sub']) return render(o['Fn::Sub']);
-    if (o['Fn::GetAtt']) return `<${render(o['Fn::GetAtt'][0])}.${render(o['Fn::GetAtt'][1])}>`;
     if (o['Fn::ImportValue']) return render(o['Fn::ImportValue']);
-    if (o.Ref) return `<${render(o.Ref)}>`;
     return JSON.stringify(node);
   };
-  return render(Stack.of(scope).resolve(arn));
+  return render(value);
+}
+
+/**
+ * Renders a resource ARN (possibly a CloudFormation intrinsic) the way cdk-nag names wildcard findings:
+ * `Fn::GetAtt` as `<LogicalId.Attr>`, `Ref` as `<LogicalId>`, `Fn::Join` concatenated, `${…}` as `<…>`.
+ */
+export function findingResourceText(scope: IConstruct, arn: string): string {
+  return renderValue(Stack.of(scope).resolve(arn), text => text.replace(/\$\{/g, '<').replace(/\}/g, '>'));
 }
 
 /**

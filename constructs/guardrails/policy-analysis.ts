@@ -5,6 +5,7 @@ import { CfnResource, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 import { renderResource } from './rules/support';
+import { renderValue } from '../common/compliance';
 
 /** One statement of a resolved IAM policy document. */
 export interface ResolvedStatement {
@@ -166,15 +167,5 @@ export function globsIntersect(a: string, b: string): boolean {
   return from(0, 0);
 }
 
-/** Renders a resolved value (an ARN with intrinsics) as text for messages: `Ref`/`Fn::GetAtt` as `<Id>`/`<Id.Attr>`. */
-export function renderValue(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  if (typeof value === 'string') return value;
-  const o = value as Record<string, any>;
-  if (Array.isArray(o)) return o.map(renderValue).join(',');
-  if (o['Fn::Join']) return (o['Fn::Join'][1] as unknown[]).map(renderValue).join(o['Fn::Join'][0]);
-  if (o['Fn::GetAtt']) return `<${[].concat(o['Fn::GetAtt']).join('.')}>`;
-  if (o.Ref) return `<${o.Ref}>`;
-  if (o['Fn::Sub']) return renderValue(o['Fn::Sub']);
-  return JSON.stringify(value);
-}
+/** Renders a resolved value as text for messages (shared with the compliance acknowledgements). */
+export { renderValue };
