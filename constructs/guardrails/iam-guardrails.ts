@@ -6,7 +6,7 @@ import {
   actionMatches, actionsOverlap, identityPolicies, IdentityPolicy, renderedProperties, renderValue, resourcesOverlap, ResolvedStatement,
   resourcePolicyGrants, ROLE_TYPE, stackRoles, statementsOf,
 } from './policy-analysis';
-import { isLiteralTrue } from './rules/support';
+import { hasLocalNvme, isIntrinsic, isLiteralTrue } from './rules/support';
 import { trainingJobRequests } from './training-job-requests';
 import { PropValidator, show, ValidationProblem } from '../common/validation';
 import { GPU_CATALOGUE } from '../inference/gpu-catalogue';
@@ -374,7 +374,7 @@ export class IamGuardrails extends Construct {
       if (guards.requireEncryption) {
         needs(isLiteralTrue(job.interContainerEncryption), 'EnableInterContainerTrafficEncryption', job.interContainerEncryption, 'requireEncryption');
         needs(job.outputKmsKey, 'OutputDataConfig.KmsKeyId', undefined, 'requireEncryption');
-        needs(job.volumeKmsKey || (job.instanceType !== undefined && isNvme(job.instanceType)), 'ResourceConfig.VolumeKmsKeyId', undefined,
+        needs(job.volumeKmsKey || (job.instanceType !== undefined && hasLocalNvme(job.instanceType)), 'ResourceConfig.VolumeKmsKeyId', undefined,
           `requireEncryption; ${job.instanceType ?? 'the instance type'} has no local NVMe storage, so it takes a volume key`);
       }
     }
@@ -411,11 +411,8 @@ class BoundaryStatements implements IAspect {
 function deployedSize(document: unknown): number {
   const flatten = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(flatten);
-    if (value && typeof value === 'object') {
-      const keys = Object.keys(value);
-      if (keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'))) return 'x'.repeat(INTRINSIC_MAX_CHARS);
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, flatten(v)]));
-    }
+    if (isIntrinsic(value)) return 'x'.repeat(INTRINSIC_MAX_CHARS);
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, flatten(v)]));
     return value;
   };
   return JSON.stringify(flatten(document)).length;
@@ -445,8 +442,4 @@ export function nvmeInstanceFamilies(): string[] {
     patterns.add(byFamily.get(family(name))!.every(Boolean) ? `${family(name)}.*` : name);
   }
   return [...patterns].sort();
-}
-
-function isNvme(instanceType: string): boolean {
-  return GPU_CATALOGUE.get(instanceType)?.localNvme === true;
 }
