@@ -34,3 +34,4 @@ export * from './guardrails/content-guardrail';
 export * from './inference/endpoint-resources';
 export * from './inference/inference-component';
 export * from './inference/inference-component-endpoint';
+export * from './inference/endpoint-fleet';

@@ -1,4 +1,4 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { CfnElement, Names, Stack, Tokenization, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
@@ -27,9 +27,23 @@ export function renderValue(value: unknown, leaf: (text: string) => string = tex
 /**
  * Renders a resource ARN (possibly a CloudFormation intrinsic) the way cdk-nag names wildcard findings:
  * `Fn::GetAtt` as `<LogicalId.Attr>`, `Ref` as `<LogicalId>`, `Fn::Join` concatenated, `${…}` as `<…>`.
+ * In a nested stack, a reference to a resource of an enclosing stack is rendered as the parameter aws-cdk-lib
+ * passes it through (`<referenceto<uniqueId><Attr>>`), as the nested template will show it.
  */
 export function findingResourceText(scope: IConstruct, arn: string): string {
-  return renderValue(Stack.of(scope).resolve(arn), text => text.replace(/\$\{/g, '<').replace(/\}/g, '>'));
+  const stack = Stack.of(scope);
+  const text = renderValue(stack.resolve(arn), t => t.replace(/\$\{/g, '<').replace(/\}/g, '>'));
+  if (!stack.nested) return text;
+  let rewritten = text;
+  for (const token of Tokenization.reverseString(arn).tokens) {
+    // aws-cdk-lib's CfnReference: the referenced element and the attribute ('Ref' for a Ref).
+    const { target, displayName } = token as unknown as { target?: unknown; displayName?: string };
+    if (!CfnElement.isCfnElement(target) || typeof displayName !== 'string' || Stack.of(target) === stack) continue;
+    const logicalId = Stack.of(target).resolve(target.logicalId) as string;
+    const rendered = displayName === 'Ref' ? `<${logicalId}>` : `<${logicalId}.${displayName}>`;
+    rewritten = rewritten.split(rendered).join(`<referenceto${Names.nodeUniqueId(target.node)}${displayName}>`);
+  }
+  return rewritten;
 }
 
 /**

@@ -110,6 +110,18 @@ export interface LlmOpsMonitoringProps {
    * @default '<stack name>-llmops'
    */
   readonly dashboardName?: string;
+  /**
+   * Create the dashboard. Turn off where many facades would each make one (an {@link EndpointFleet}'s members
+   * share one fleet dashboard) — widgets are then not built at all.
+   * @default true
+   */
+  readonly createDashboard?: boolean;
+  /**
+   * First part of every alarm name: `<alarmNamePrefix>-<resource>-<signal>-<severity>`. Alarm names are unique per
+   * account and region.
+   * @default - the stack name
+   */
+  readonly alarmNamePrefix?: string;
 }
 
 /** One alarm signal: its metric, direction, thresholds (in the metric's unit) and missing-data treatment. */
@@ -140,12 +152,14 @@ interface Signal {
 export class LlmOpsMonitoring extends Construct {
   /** The topic every alarm notifies. */
   public readonly topic: sns.ITopic;
-  /** The dashboard. */
-  public readonly dashboard: cloudwatch.Dashboard;
+  /** The dashboard; undefined with `createDashboard: false`. */
+  public readonly dashboard?: cloudwatch.Dashboard;
   /** Every alarm created, by name. */
   public readonly alarms: Record<string, cloudwatch.IAlarm> = {};
 
   private readonly thresholds: MonitoringThresholds;
+  /** First part of every alarm name. */
+  public readonly alarmNamePrefix: string;
   private readonly alarmStatus: cloudwatch.IAlarm[] = [];
 
   constructor(scope: Construct, id: string, props: LlmOpsMonitoringProps = {}) {
@@ -175,10 +189,13 @@ export class LlmOpsMonitoring extends Construct {
     }
     for (const email of props.alarmEmails ?? []) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
 
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: props.dashboardName ?? `${Stack.of(this).stackName}-llmops`,
-      defaultInterval: Duration.hours(6),
-    });
+    this.alarmNamePrefix = props.alarmNamePrefix ?? Stack.of(this).stackName;
+    if (props.createDashboard ?? true) {
+      this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+        dashboardName: props.dashboardName ?? `${Stack.of(this).stackName}-llmops`,
+        defaultInterval: Duration.hours(6),
+      });
+    }
   }
 
   /**
@@ -262,6 +279,7 @@ export class LlmOpsMonitoring extends Construct {
       for (const alarm of rollback) endpoint.addRollbackAlarm(alarm);
     }
 
+    if (!this.dashboard) return this;
     // Each expression of a graph needs its own metric id.
     let n = 0;
     const expr = (metric: cloudwatch.IMetric, op: string, label: string) => {
@@ -271,8 +289,8 @@ export class LlmOpsMonitoring extends Construct {
     const ms = (metric: cloudwatch.IMetric, label: string) => expr(metric, '/ 1000', label);
     const pct = (metric: cloudwatch.IMetric, label: string, factor = 100) => expr(metric, `* ${factor}`, label);
     const primary = { variantName: endpoint.primaryVariantName };
-    this.dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: `## Endpoint ${endpoint.endpointName}`, width: 24, height: 1 }));
-    this.dashboard.addWidgets(
+    this.dashboard?.addWidgets(new cloudwatch.TextWidget({ markdown: `## Endpoint ${endpoint.endpointName}`, width: 24, height: 1 }));
+    this.dashboard?.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Model latency (ms)', width: 8,
         left: ['p50', 'p90', 'p99'].map(stat => ms(endpoint.metricModelLatency({ ...primary, statistic: stat }), stat)),
@@ -298,7 +316,7 @@ export class LlmOpsMonitoring extends Construct {
         left: gpuVariants.map(variantName => pct(endpoint.metricGpuMemoryUtilization({ variantName }), variantName, 1 / gpusOf(variantName)!)),
       }),
     ];
-    this.dashboard.addWidgets(
+    this.dashboard?.addWidgets(
       ...gpuWidgets,
       new cloudwatch.GraphWidget({
         title: 'Instances (reporting)', width: 8,
@@ -372,14 +390,14 @@ export class LlmOpsMonitoring extends Construct {
       return new cloudwatch.MathExpression({ expression: `${id} ${op}`, usingMetrics: { [id]: metric }, label, period: Duration.minutes(1) });
     };
     const label = (c: InferenceComponent) => c.node.id;
-    this.dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: `## Endpoint ${endpoint.endpointName} (inference components)`, width: 24, height: 1 }));
-    this.dashboard.addWidgets(
+    this.dashboard?.addWidgets(new cloudwatch.TextWidget({ markdown: `## Endpoint ${endpoint.endpointName} (inference components)`, width: 24, height: 1 }));
+    this.dashboard?.addWidgets(
       new cloudwatch.GraphWidget({ title: 'p99 model latency (ms)', width: 8, left: components.map(c => expr(c.metricModelLatency(), '/ 1000', label(c))) }),
       new cloudwatch.GraphWidget({ title: 'Invocations', width: 8, left: components.map(c => c.metricInvocations({ label: label(c) })) }),
       new cloudwatch.GraphWidget({ title: '5xx error rate (%)', width: 8, left: components.map(c => expr(c.metricInvocation5xxErrors(), '* 100', label(c))) }),
     );
     const models = components.filter(c => c.base === undefined);
-    this.dashboard.addWidgets(
+    this.dashboard?.addWidgets(
       new cloudwatch.GraphWidget({ title: 'GPU utilisation per copy (%)', width: 12, left: models.map(c => c.metricGpuUtilizationNormalized({ label: label(c) })) }),
       new cloudwatch.GraphWidget({ title: 'Requests that found no copy', width: 12, left: components.map(c => c.metricNoCapacityInvocationFailures({ label: label(c) })) }),
     );
@@ -414,7 +432,7 @@ export class LlmOpsMonitoring extends Construct {
     for (const s of signals) this.addSignal(v, name, s, options);
     v.throwIfInvalid();
     if (signals.length > 0) {
-      this.dashboard.addWidgets(
+      this.dashboard?.addWidgets(
         new cloudwatch.TextWidget({ markdown: `## Vector store ${name}`, width: 24, height: 1 }),
         ...signals.map(s => new cloudwatch.GraphWidget({ title: `${s.key}`, width: 24 / signals.length, left: [s.metric] })),
       );
@@ -434,7 +452,7 @@ export class LlmOpsMonitoring extends Construct {
     ];
     for (const s of signals) this.addSignal(v, name, s, { evaluationPeriods: 1 });
     v.throwIfInvalid();
-    this.dashboard.addWidgets(
+    this.dashboard?.addWidgets(
       new cloudwatch.TextWidget({ markdown: `## Fine-tuning ${name}`, width: 24, height: 1 }),
       new cloudwatch.GraphWidget({
         title: 'Executions', width: 12,
@@ -448,7 +466,7 @@ export class LlmOpsMonitoring extends Construct {
   /** Adds the alarm status widget (call once, after every monitor* call; LlmOpsStack does). */
   public addAlarmStatusWidget(): this {
     if (this.alarmStatus.length > 0) {
-      this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarmStatus, width: 24, height: Math.min(12, 2 + Math.ceil(this.alarmStatus.length / 4)) }));
+      this.dashboard?.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarmStatus, width: 24, height: Math.min(12, 2 + Math.ceil(this.alarmStatus.length / 4)) }));
     }
     return this;
   }
@@ -518,8 +536,8 @@ function resourceName(resource: Construct | IInferenceEndpoint | IVectorStore): 
   return (resource as Construct).node.id.replace(/[^A-Za-z0-9]/g, '');
 }
 
-/** `<stack>-<resource>-<signal>-<severity>`, stable and readable. */
-function alarmName(scope: Construct, resource: string, signal: string, severity: Severity): string {
-  return `${Stack.of(scope).stackName}-${resource}-${signal}-${severity}`;
+/** `<alarmNamePrefix>-<resource>-<signal>-<severity>` (the prefix defaults to the stack name), stable and readable. */
+function alarmName(monitoring: LlmOpsMonitoring, resource: string, signal: string, severity: Severity): string {
+  return `${monitoring.alarmNamePrefix}-${resource}-${signal}-${severity}`;
 }
 
