@@ -29,9 +29,23 @@ export * from './guardrails/policy-analysis';
 export * from './guardrails/training-job-requests';
 export * from './guardrails/iam-guardrails';
 export * from './guardrails/rules';
-export * from './guardrails/llmops-checks';
 export * from './guardrails/content-guardrail';
 export * from './inference/endpoint-resources';
 export * from './inference/inference-component';
 export * from './inference/inference-component-endpoint';
 export * from './inference/endpoint-fleet';
+
+// LlmOpsChecks extends cdk-nag's NagPack, so its module (and cdk-nag) load on first use of these names only.
+import type * as llmOpsChecks from './guardrails/llmops-checks';
+import { defineLazyExports } from './common/lazy-exports';
+export type { LlmOpsRuleDefinition } from './guardrails/llmops-checks';
+/** The LlmOps cdk-nag v3 rule pack (see guardrails/llmops-checks.ts); cdk-nag loads on first use. */
+export declare const LlmOpsChecks: typeof llmOpsChecks.LlmOpsChecks;
+/** An LlmOpsChecks pack. */
+export type LlmOpsChecks = llmOpsChecks.LlmOpsChecks;
+/** Every rule of the LlmOps pack, for custom packs. */
+export declare const LLMOPS_RULES: typeof llmOpsChecks.LLMOPS_RULES;
+/** The LlmOps pack's name, the prefix of its rule IDs. */
+export declare const LLMOPS_PACK_NAME: typeof llmOpsChecks.LLMOPS_PACK_NAME;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+defineLazyExports(exports, () => require('./guardrails/llmops-checks'), ['LlmOpsChecks', 'LLMOPS_RULES', 'LLMOPS_PACK_NAME']);

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ENVIRONMENTS, EnvironmentName, LlmOpsConfig, LlmOpsConfigOverrides, resolveConfig } from './config';
-import { parseConfigOverrides } from './config-schema';
+import type * as configSchema from './config-schema';
 import { PropValidator } from '../constructs';
 
 /** Where {@link loadEnvironmentConfig} reads overrides. */
@@ -102,7 +102,7 @@ function contextOverrides(environment: string, context?: (key: string) => unknow
   }
   const entries = all as Record<string, unknown>;
   for (const key of Object.keys(entries)) checkEnvironment(key, 'llmops.<environment>');
-  return entries[environment] === undefined ? {} : parseConfigOverrides(entries[environment], `${source} (${environment})`);
+  return entries[environment] === undefined ? {} : parseOverrides(entries[environment], `${source} (${environment})`);
 }
 
 function fileOverrides(environment: string, dir: string): LlmOpsConfigOverrides {
@@ -115,5 +115,11 @@ function fileOverrides(environment: string, dir: string): LlmOpsConfigOverrides 
     new PropValidator(`LlmOpsConfig overrides from ${file}`).fail('LLMOPS_CONFIG_JSON', 'file', path.basename(file),
       `is not valid JSON: ${(e as Error).message}`).throwIfInvalid();
   }
-  return parseConfigOverrides(parsed, file);
+  return parseOverrides(parsed, file);
+}
+
+/** The schema check of overrides; zod loads only when an environment has overrides to check. */
+function parseOverrides(input: unknown, source: string): LlmOpsConfigOverrides {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('./config-schema') as typeof configSchema).parseConfigOverrides(input, source);
 }

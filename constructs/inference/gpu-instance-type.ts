@@ -116,7 +116,11 @@ export class GpuInstanceType {
     if (Token.isUnresolved(name)) return new GpuInstanceType(name, spec);
     const v = new PropValidator(where);
     const families = catalogueFamilies().join(', ');
-    if (!sdkInstanceTypes(list).has(name)) {
+    // Every catalogued name is a hosting type and every catalogued NVIDIA type a training type (tests check both
+    // against the SDK's lists), so the SDK loads only for other names: synth stays fast.
+    const catalogued = GPU_CATALOGUE.get(name);
+    const known = catalogued !== undefined && (list === 'ProductionVariantInstanceType' || catalogued.acceleratorKind === AcceleratorKind.NVIDIA);
+    if (!known && !sdkInstanceTypes(list).has(name)) {
       v.fail('LLMOPS_INSTANCE_UNKNOWN', 'instanceType', name,
         `is not a SageMaker ${purpose} instance type; use a GPU type such as one of ${families}`);
     } else if (!ACCELERATED_FAMILY.test(name)) {

@@ -227,3 +227,17 @@ describe('When the library\'s own endpoints, fine-tuning pipelines and vector st
     expect(ruleNames(report).filter(name => checked.some(rule => name.startsWith(`LlmOps-${rule}`)))).toEqual([]);
   });
 });
+
+describe('the rules\' compliance values', () => {
+  test('are cdk-nag\'s NagRuleCompliance values, defined without loading cdk-nag', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const nag = jest.requireActual('cdk-nag') as typeof import('cdk-nag');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const support = require('../../constructs/guardrails/rules/support') as typeof import('../../constructs/guardrails/rules/support');
+    expect(support.NagRuleCompliance).toEqual({
+      COMPLIANT: nag.NagRuleCompliance.COMPLIANT,
+      NON_COMPLIANT: nag.NagRuleCompliance.NON_COMPLIANT,
+      NOT_APPLICABLE: nag.NagRuleCompliance.NOT_APPLICABLE,
+    });
+  });
+});

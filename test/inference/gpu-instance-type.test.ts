@@ -1,5 +1,5 @@
 import { Token } from 'aws-cdk-lib';
-import { ProductionVariantInstanceType } from '@aws-sdk/client-sagemaker';
+import { ProductionVariantInstanceType, TrainingInstanceType } from '@aws-sdk/client-sagemaker';
 import { AcceleratorKind, GPU_CATALOGUE, GpuInstanceType } from '../../constructs';
 import { validationError } from '../util';
 
@@ -8,6 +8,13 @@ describe('The GPU catalogue', () => {
     const sdk = new Set<string>(Object.values(ProductionVariantInstanceType));
     const unknown = [...GPU_CATALOGUE.keys()].filter(name => !sdk.has(name));
     expect(unknown).toEqual([]);
+  });
+
+  test('every catalogued NVIDIA type is a SageMaker training type in the SDK enum, and no Neuron type is', () => {
+    const sdk = new Set<string>(Object.values(TrainingInstanceType));
+    const entries = [...GPU_CATALOGUE.entries()];
+    expect(entries.filter(([name, s]) => s.acceleratorKind === AcceleratorKind.NVIDIA && !sdk.has(name)).map(([name]) => name)).toEqual([]);
+    expect(entries.filter(([name, s]) => s.acceleratorKind === AcceleratorKind.NEURON && sdk.has(name)).map(([name]) => name)).toEqual([]);
   });
 
   test('covers g5, g6, g6e, p4d, p4de, p5, p5e, p5en and inf2', () => {

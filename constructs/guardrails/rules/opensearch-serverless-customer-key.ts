@@ -1,6 +1,5 @@
 // Compliant: an OpenSearch Serverless encryption policy uses a customer managed KMS key (AWSOwnedKey false, a KmsARN).
-import { NagRuleCompliance } from 'cdk-nag';
-import { asRecord, compliance, isSet, parseJsonWithTokens, resourceRule } from './support';
+import { NagRuleCompliance, asRecord, compliance, isSet, parseJsonWithTokens, resourceRule } from './support';
 
 /**
  * An `AWS::OpenSearchServerless::SecurityPolicy` of `Type: encryption` must name the key that encrypts its

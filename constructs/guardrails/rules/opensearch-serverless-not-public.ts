@@ -1,6 +1,5 @@
 // Compliant: no rule of an OpenSearch Serverless network policy allows access from the public internet (AllowFromPublic).
-import { NagRuleCompliance } from 'cdk-nag';
-import { asRecord, compliance, parseJsonWithTokens, resourceRule } from './support';
+import { NagRuleCompliance, asRecord, compliance, parseJsonWithTokens, resourceRule } from './support';
 
 /**
  * An `AWS::OpenSearchServerless::SecurityPolicy` of `Type: network` must reach its collections and dashboards only

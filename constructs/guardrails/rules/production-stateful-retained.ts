@@ -1,6 +1,5 @@
 // Compliant: in production, a stateful resource (data, keys, logs, secrets, registries) is retained or snapshotted on deletion.
-import { NagRuleCompliance } from 'cdk-nag';
-import { alternatives, compliance, isProduction, mayBeSet, resourceRule } from './support';
+import { NagRuleCompliance, alternatives, compliance, isProduction, mayBeSet, resourceRule } from './support';
 
 /** The resource types whose deletion loses data, keys or history. */
 export const STATEFUL_RESOURCE_TYPES: readonly string[] = [

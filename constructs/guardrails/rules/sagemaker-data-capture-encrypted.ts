@@ -1,6 +1,5 @@
 // Compliant: a SageMaker endpoint config that captures data encrypts the capture with a KMS key (DataCaptureConfig.KmsKeyId).
-import { NagRuleCompliance } from 'cdk-nag';
-import { alternatives, asRecord, compliance, isSet, mayBeSet, resourceRule } from './support';
+import { NagRuleCompliance, alternatives, asRecord, compliance, isSet, mayBeSet, resourceRule } from './support';
 
 /**
  * Captured requests and responses are prompts and completions: they must be written with a customer managed key.

@@ -1,6 +1,5 @@
 // Compliant: a SageMaker endpoint config has a volume KMS key (KmsKeyId), unless every instance type has local NVMe storage.
-import { NagRuleCompliance } from 'cdk-nag';
-import { asRecord, compliance, hasLocalNvme, isSet, listItems, mayBeSet, resourceRule } from './support';
+import { NagRuleCompliance, asRecord, compliance, hasLocalNvme, isSet, listItems, mayBeSet, resourceRule } from './support';
 
 /**
  * `KmsKeyId` encrypts the ML storage volumes of the endpoint's instances. SageMaker rejects it when an instance type

@@ -1,6 +1,5 @@
 // Compliant: a SageMaker model whose containers load model data from S3 or a model package has network isolation on.
-import { NagRuleCompliance } from 'cdk-nag';
-import { alternatives, asRecord, compliance, isTrue, listItems, mayBeSet, resourceRule } from './support';
+import { NagRuleCompliance, alternatives, asRecord, compliance, isTrue, listItems, mayBeSet, resourceRule } from './support';
 
 /**
  * A container that loads its weights from S3 (`ModelDataUrl`, `ModelDataSource.S3DataSource`) or from a model package

@@ -1,6 +1,5 @@
 // Compliant: a SageMaker endpoint in production deploys blue/green with auto-rollback alarms.
-import { NagRuleCompliance } from 'cdk-nag';
-import { alternatives, asRecord, compliance, isProduction, isSet, resourceRule } from './support';
+import { NagRuleCompliance, alternatives, asRecord, compliance, isProduction, isSet, resourceRule } from './support';
 
 /**
  * In a production environment (see `isProduction`: the `environment` tag of the resource or its stack is `prod` or

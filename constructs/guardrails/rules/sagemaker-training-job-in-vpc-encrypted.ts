@@ -1,6 +1,6 @@
 // Compliant: every SageMaker training job a state machine starts runs in a VPC with inter-container encryption and KMS keys.
-import { NagRuleCompliance, NagRuleResult } from 'cdk-nag';
-import { asRecord, compliance, hasLocalNvme, isLiteralTrue, isSet, listItems, parseJsonWithTokens, resourceRule, textWithPlaceholders } from './support';
+import type { NagRuleResult } from 'cdk-nag';
+import { NagRuleCompliance, asRecord, compliance, hasLocalNvme, isLiteralTrue, isSet, listItems, parseJsonWithTokens, resourceRule, textWithPlaceholders } from './support';
 
 /** The finding reported when the definition cannot be read: in S3, an unsupported intrinsic, or JSON that does not parse. */
 export const DEFINITION_UNREADABLE = 'DefinitionUnreadable';

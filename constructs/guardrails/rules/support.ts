@@ -17,8 +17,18 @@
 //   text and intrinsics: each intrinsic becomes a placeholder string (`${LogicalId}`, `${LogicalId.Attribute}`),
 //   quoted when it stands outside a JSON string, and the text is then parsed.
 import { CfnResource, Stack, TagManager, Token } from 'aws-cdk-lib';
-import { NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+import type { NagRuleCompliance as NagCompliance, NagRuleResult } from 'cdk-nag';
 import { GPU_CATALOGUE } from '../../inference/gpu-catalogue';
+
+/**
+ * cdk-nag's `NagRuleCompliance` values, defined here so that the rules (and IamGuardrails, which shares their
+ * helpers) do not load cdk-nag: importing the library stays cheap. A test checks them against cdk-nag's enum.
+ */
+export const NagRuleCompliance = {
+  COMPLIANT: 'Compliant' as NagCompliance.COMPLIANT,
+  NON_COMPLIANT: 'Non-Compliant' as NagCompliance.NON_COMPLIANT,
+  NOT_APPLICABLE: 'N/A' as NagCompliance.NOT_APPLICABLE,
+} as const;
 
 /** A cdk-nag rule: compliant, non-compliant, not applicable, or a list of named findings. */
 export type NagRuleFunction = (node: CfnResource) => NagRuleResult;
@@ -56,7 +66,7 @@ export function renderResource(node: CfnResource): RenderedResource | undefined 
 }
 
 /** The outcome of a check. */
-export function compliance(compliant: boolean): NagRuleCompliance {
+export function compliance(compliant: boolean): NagCompliance {
   return compliant ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
 }
 
