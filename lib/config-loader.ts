@@ -4,7 +4,7 @@
 // wrong types; the merged configuration is validated as a whole. Nothing is looked up in AWS.
 import * as fs from 'fs';
 import * as path from 'path';
-import { ENVIRONMENTS, EnvironmentName, LlmOpsConfig, LlmOpsConfigOverrides, resolveConfig } from './config';
+import { ENVIRONMENTS, EnvironmentName, LlmOpsConfig, LlmOpsConfigOverrides, mergeVectorStore, resolveConfig, VectorStoreSettings } from './config';
 import type * as configSchema from './config-schema';
 import { PropValidator } from '../constructs';
 
@@ -81,8 +81,7 @@ export function mergeOverrides(a: LlmOpsConfigOverrides, b: LlmOpsConfigOverride
     const [x, y] = [a[key], b[key]];
     // null removes the section; a vector store of another kind replaces the earlier one instead of merging into it.
     if (x === undefined || x === null || y === undefined || y === null) continue;
-    const otherKind = key === 'vectorStore' && (y as { kind?: string }).kind !== undefined && (y as { kind?: string }).kind !== (x as { kind?: string }).kind;
-    merged[key] = otherKind ? y : { ...x, ...y };
+    merged[key] = key === 'vectorStore' ? mergeVectorStore(x as VectorStoreSettings, y as Partial<VectorStoreSettings>) : { ...x, ...y };
   }
   return merged as LlmOpsConfigOverrides;
 }

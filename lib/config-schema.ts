@@ -3,20 +3,18 @@
 // values must satisfy beyond their types (ranges, combinations) is checked by validateConfig afterwards.
 import { z } from 'zod';
 import { LlmOpsConfigOverrides } from './config';
-import { LlmOpsValidationError, ValidationProblem } from '../constructs';
+import { DEFAULT_THRESHOLDS, LlmOpsValidationError, ValidationProblem } from '../constructs';
 
 const severity = z.object({ warning: z.number().optional(), critical: z.number().optional() }).strict();
-const thresholdsOf = (keys: readonly string[], numbers: readonly string[] = []) => z.object({
-  ...Object.fromEntries(keys.map(k => [k, severity.optional()])),
-  ...Object.fromEntries(numbers.map(k => [k, z.number().optional()])),
-}).strict();
+// Every threshold the monitoring facade has a default for, in its order: a number is a plain number field (e.g.
+// invocationsAnomalyStdDevs), a severity pair a { warning, critical } field.
+const thresholdsOf = (defaults: Readonly<Record<string, unknown>>) => z.object(Object.fromEntries(
+  Object.entries(defaults).map(([k, v]) => [k, typeof v === 'number' ? z.number().optional() : severity.optional()]),
+)).strict();
 
-const endpointThresholds = thresholdsOf(
-  ['modelLatencyP99Ms', 'overheadLatencyMs', 'error5xxPercent', 'error4xxPercent', 'modelErrorPercent', 'gpuMemoryPercent', 'gpuUtilizationPercent', 'gpuIdlePercent', 'diskPercent'],
-  ['invocationsAnomalyStdDevs'],
-);
-const vectorStoreThresholds = thresholdsOf(['searchLatencyMs', 'searchErrors', 'ingestionErrors', 'capacityPercent', 'cpuPercent', 'connections', 'freeableMemoryMiB']);
-const fineTuningThresholds = thresholdsOf(['failedExecutions', 'timedOutExecutions']);
+const endpointThresholds = thresholdsOf(DEFAULT_THRESHOLDS.endpoint);
+const vectorStoreThresholds = thresholdsOf(DEFAULT_THRESHOLDS.vectorStore);
+const fineTuningThresholds = thresholdsOf(DEFAULT_THRESHOLDS.fineTuning);
 
 const model = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('bucket'), prefix: z.string() }).strict(),

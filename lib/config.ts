@@ -426,7 +426,11 @@ function withoutUndefined<T extends object>(o: T): T {
 }
 
 /** Overrides merge over the preset's store, unless they switch its kind: then they replace it. */
-function mergeVectorStore(preset?: VectorStoreSettings, override?: Partial<VectorStoreSettings> | null): VectorStoreSettings | undefined {
+/**
+ * A vector store merged over another: `override` over `preset`, except that a store of another kind replaces the
+ * preset's instead of merging into it; `null` or nothing keeps the preset.
+ */
+export function mergeVectorStore(preset?: VectorStoreSettings, override?: Partial<VectorStoreSettings> | null): VectorStoreSettings | undefined {
   if (!override) return preset;
   if (!preset || (override.kind !== undefined && override.kind !== preset.kind)) return override as VectorStoreSettings;
   return { ...preset, ...override };

@@ -173,7 +173,7 @@ export class LlmOpsStack extends Stack {
       thresholds: c.monitoring?.thresholds,
     });
     this.alarmTopic = this.monitoring.topic;
-    if (c.fineTuning && this.fineTuning) {
+    if (this.fineTuning) {
       this.promotion = new ModelPromotion(this, 'Promotion', {
         modelPackageGroupName: this.fineTuning.modelPackageGroupName,
         parameterName: props.approvedModelPackageParameter!,
@@ -182,7 +182,7 @@ export class LlmOpsStack extends Stack {
         vpcSubnets: this.foundation.privateSubnets(c.network.internetEgress),
         encryptionKey: this.foundation.encryptionKey,
         notificationTopic: this.alarmTopic,
-        logRetention: c.logRetentionDays as logs.RetentionDays,
+        logRetention,
         removalPolicy,
       });
       this.fineTuning.addNotifications(this.alarmTopic);

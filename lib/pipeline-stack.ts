@@ -276,7 +276,7 @@ export class LlmOpsPipelineStack extends Stack {
   }
 
   /**
-   * What `llmops verify` calls in one environment (lib/verify/permissions.ts lists the actions): the stack's outputs
+   * What `llmops verify` calls in one environment (constructs/permissions.ts lists the actions): the stack's outputs
    * and resources, its endpoint and inference component, and its alarms.
    */
   private verifyPolicy(stack: LlmOpsStack, account: string, region: string): iam.PolicyStatement[] {

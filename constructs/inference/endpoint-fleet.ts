@@ -11,7 +11,7 @@ import { EndpointMonitoringOptions, LlmOpsMonitoring } from '../monitoring/llmop
 import { MonitoringThresholds } from '../monitoring/thresholds';
 import { SAGEMAKER_INVOKE_ACTIONS } from '../permissions';
 import { GpuInferenceEndpoint, GpuInferenceEndpointProps } from './gpu-inference-endpoint';
-import { INSTANCE_NAMESPACE, INVOCATION_NAMESPACE } from './inference-endpoint';
+import { endpointArnFor, INSTANCE_NAMESPACE, INVOCATION_NAMESPACE } from './inference-endpoint';
 
 /**
  * Most endpoints one fleet holds. Each is one `AWS::CloudFormation::Stack` resource of the fleet's stack, which
@@ -145,7 +145,7 @@ export class EndpointFleet extends Construct {
     const v = new PropValidator('EndpointFleet', this);
     if (!ENDPOINT_ID.test(id)) {
       v.fail('LLMOPS_FLEET_ENDPOINT_ID', 'addEndpoint id', id, 'is not a valid endpoint id; use letters, digits and single hyphens, starting and ending with a letter or digit');
-    } else if (this.members.has(id) || [...this.members.keys()].some(k => k.toLowerCase() === id.toLowerCase())) {
+    } else if ([...this.members.keys()].some(k => k.toLowerCase() === id.toLowerCase())) {
       v.fail('LLMOPS_FLEET_ENDPOINT_ID', 'addEndpoint id', id, 'is already an endpoint of this fleet (ids are compared ignoring case, as endpoint names are)');
     } else if (!Token.isUnresolved(this.fleetName) && endpointName.length > 63) {
       v.fail('LLMOPS_FLEET_ENDPOINT_ID', 'addEndpoint id', id, `makes the endpoint name '${endpointName}' ${endpointName.length} characters long; SageMaker allows 63: shorten the id or fleetName`);
@@ -164,7 +164,6 @@ export class EndpointFleet extends Construct {
       endpointName,
       encryptionKey: this.foundation.encryptionKey,
       vpc: this.foundation.vpc,
-      vpcSubnets: this.foundation.privateSubnets(options.model.requiresInternet),
       logRetention: this.props.logRetention,
       removalPolicy: this.props.removalPolicy,
     });
@@ -176,7 +175,9 @@ export class EndpointFleet extends Construct {
       alarms.monitorEndpoint(endpoint, { rollback: options.deployment !== undefined, ...monitoring });
     }
     if (this.props.guardrails ?? true) {
-      new IamGuardrails(stack, 'Guardrails', { requireNetworkIsolation: !options.model.requiresInternet && options.networkIsolation !== false });
+      // Isolation is required only if every model the endpoint built runs isolated (a Hub model cannot).
+      const isolated = Object.values(endpoint.cfnModels).every(m => m.enableNetworkIsolation === true);
+      new IamGuardrails(stack, 'Guardrails', { requireNetworkIsolation: isolated });
     }
     const member: FleetMember = { endpoint, stack, monitoring: alarms };
     this.members.set(id, member);
@@ -188,8 +189,7 @@ export class EndpointFleet extends Construct {
    * form) on `endpoint/<fleetName>-*`. The grant does not change when endpoints are added.
    */
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
-    const arn = Stack.of(this).formatArn({ service: 'sagemaker', resource: 'endpoint', resourceName: `${this.fleetName}-*` });
-    return iam.Grant.addToPrincipal({ grantee, actions: SAGEMAKER_INVOKE_ACTIONS, resourceArns: [arn] });
+    return iam.Grant.addToPrincipal({ grantee, actions: SAGEMAKER_INVOKE_ACTIONS, resourceArns: [endpointArnFor(Stack.of(this), `${this.fleetName}-*`)] });
   }
 
   private createDashboard(): cloudwatch.Dashboard {

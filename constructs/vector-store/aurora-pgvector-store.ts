@@ -111,6 +111,9 @@ export const PGVECTOR_OPERATOR_CLASS: Readonly<Record<VectorDistance, string>> =
 /** The port of the cluster (not PostgreSQL's default 5432). */
 export const AURORA_PGVECTOR_PORT = 5438;
 
+/** The Serverless v2 capacity range (ACUs) of an AuroraPgVectorStore whose props leave it out. */
+export const AURORA_PGVECTOR_DEFAULT_CAPACITY = { min: 0.5, max: 4 } as const;
+
 /**
  * Aurora PostgreSQL Serverless v2 with pgvector: storage, secret and logs encrypted with a customer key, IAM
  * authentication, the Data API, an administrator secret that Aurora manages and rotates, log exports, backups and deletion protection; the extension,
@@ -145,8 +148,8 @@ export class AuroraPgVectorStore extends Resource implements IVectorStore {
     this.tableName = props.tableName ?? 'chunks';
     const m = props.hnsw?.m ?? 16;
     const efConstruction = props.hnsw?.efConstruction ?? (Token.isUnresolved(m) ? 64 : Math.max(64, 2 * m));
-    const minCapacity = props.minCapacity ?? 0.5;
-    const maxCapacity = props.maxCapacity ?? 4;
+    const minCapacity = props.minCapacity ?? AURORA_PGVECTOR_DEFAULT_CAPACITY.min;
+    const maxCapacity = props.maxCapacity ?? AURORA_PGVECTOR_DEFAULT_CAPACITY.max;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.SNAPSHOT;
     const backupRetention = props.backupRetention ?? Duration.days(7);
 

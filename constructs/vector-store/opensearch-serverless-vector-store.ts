@@ -88,6 +88,9 @@ const COLLECTION_NAME = /^[a-z][a-z0-9-]{2,31}$/;
 const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 /** The k-NN space type of each distance. */
+/** Whether an OpenSearchServerlessVectorStore has standby replicas when its props leave `standbyReplicas` out. */
+export const OPENSEARCH_DEFAULT_STANDBY_REPLICAS = true;
+
 export const OPENSEARCH_SPACE_TYPE: Readonly<Record<VectorDistance, string>> = {
   [VectorDistance.COSINE]: 'cosinesimil',
   [VectorDistance.EUCLIDEAN]: 'l2',
@@ -210,7 +213,7 @@ export class OpenSearchServerlessVectorStore extends Resource implements IVector
       name: this.collectionName,
       type: 'VECTORSEARCH',
       description: `Vector store of ${this.node.path}`,
-      standbyReplicas: (props.standbyReplicas ?? true) ? 'ENABLED' : 'DISABLED',
+      standbyReplicas: (props.standbyReplicas ?? OPENSEARCH_DEFAULT_STANDBY_REPLICAS) ? 'ENABLED' : 'DISABLED',
     });
     this.cfnCollection.node.addDependency(encryption, network);
     // A retained collection keeps the policies and the endpoint it is reached through.

@@ -1,3 +1,4 @@
+import { AURORA_PGVECTOR_DEFAULT_CAPACITY, OPENSEARCH_DEFAULT_STANDBY_REPLICAS } from '../../constructs';
 import type { LlmOpsConfig } from '../config';
 import { formatCount, formatMoney, formatRange } from './money';
 import { DEFAULT_PRICE_FILE, defaultPriceList, priceVerification, PriceList } from './prices';
@@ -98,9 +99,6 @@ export const OPENSEARCH_MIN_OCUS = { withStandby: 2, withoutStandby: 1 } as cons
  */
 export const OPENSEARCH_DEFAULT_MAX_OCUS = { indexing: 10, search: 10 } as const;
 
-/** The Aurora capacity range AuroraPgVectorStore uses when the configuration leaves it out. */
-const AURORA_DEFAULT_CAPACITY = { min: 0.5, max: 4 } as const;
-
 /** Hours per unit of an EventBridge `rate()` expression. */
 const RATE_UNIT_HOURS: Readonly<Record<string, number>> = { minute: 1 / 60, minutes: 1 / 60, hour: 1, hours: 1, day: 24, days: 24 };
 
@@ -140,14 +138,17 @@ class Estimator {
   private readonly assumptions: string[] = [];
   private readonly excluded: string[] = [];
   private readonly hours: number;
+  /** The template's resources, grouped by type once. */
+  private readonly byType = new Map<string, TemplateResource[]>();
 
   constructor(
     private readonly config: LlmOpsConfig,
-    private readonly template: CloudFormationTemplate,
+    template: CloudFormationTemplate,
     private readonly prices: PriceList,
     private readonly priceSource: string,
   ) {
     this.hours = prices.hoursPerMonth;
+    for (const r of Object.values(template.Resources ?? {})) this.byType.set(r.Type, [...this.byType.get(r.Type) ?? [], r]);
   }
 
   public result(stackName: string | undefined): CostEstimate {
@@ -219,7 +220,7 @@ class Estimator {
     const s = this.config.vectorStore;
     if (!s) return;
     if (s.kind === 'opensearch-serverless') {
-      const standby = s.standbyReplicas ?? true;
+      const standby = s.standbyReplicas ?? OPENSEARCH_DEFAULT_STANDBY_REPLICAS;
       const minOcu = standby ? OPENSEARCH_MIN_OCUS.withStandby : OPENSEARCH_MIN_OCUS.withoutStandby;
       const maxOcu = OPENSEARCH_DEFAULT_MAX_OCUS.indexing + OPENSEARCH_DEFAULT_MAX_OCUS.search;
       const ocu = this.prices.openSearchServerless.ocuHour;
@@ -233,8 +234,8 @@ class Estimator {
       this.excluded.push('OpenSearch Serverless managed storage (per GB-month of indexed data).');
       return;
     }
-    const min = s.minCapacity ?? AURORA_DEFAULT_CAPACITY.min;
-    const max = s.maxCapacity ?? AURORA_DEFAULT_CAPACITY.max;
+    const min = s.minCapacity ?? AURORA_PGVECTOR_DEFAULT_CAPACITY.min;
+    const max = s.maxCapacity ?? AURORA_PGVECTOR_DEFAULT_CAPACITY.max;
     const instances = this.resources('AWS::RDS::DBInstance').filter(r => r.Properties?.DBInstanceClass === 'db.serverless').length;
     if (instances === 0) {
       this.excluded.push('Aurora Serverless v2: the template has no db.serverless instance, so no ACUs were estimated.');
@@ -264,13 +265,11 @@ class Estimator {
     if (gateways > 0) this.assumptions.push(`Gateway VPC endpoints (S3 or DynamoDB; ${gateways} in the template) have no charge.`);
     const nat = this.resources('AWS::EC2::NatGateway').length;
     if (nat > 0) {
-      this.add('Network', 'NAT gateways', `${nat} × ${this.h()}`, nat * this.prices.vpc.natGatewayHour * this.hours,
-        nat * this.prices.vpc.natGatewayHour * this.hours, ['vpc.natGatewayHour']);
+      this.hourly('Network', 'NAT gateways', nat, 'vpc.natGatewayHour', this.prices.vpc.natGatewayHour);
     }
     const eips = this.resources('AWS::EC2::EIP').length;
     if (eips > 0) {
-      this.add('Network', 'Public IPv4 addresses (Elastic IPs)', `${eips} × ${this.h()}`, eips * this.prices.vpc.publicIpv4Hour * this.hours,
-        eips * this.prices.vpc.publicIpv4Hour * this.hours, ['vpc.publicIpv4Hour']);
+      this.hourly('Network', 'Public IPv4 addresses (Elastic IPs)', eips, 'vpc.publicIpv4Hour', this.prices.vpc.publicIpv4Hour);
     }
     this.excluded.push(`Data processed by VPC endpoints${nat > 0 ? ' and NAT gateways' : ''} (per GB).`);
   }
@@ -391,6 +390,12 @@ class Estimator {
     this.add('Network', item, quantity, monthly, monthly, ['vpc.interfaceEndpointHourPerAz']);
   }
 
+  /** An item billed by the hour all month: `count` × `rate` × hours. */
+  private hourly(component: CostComponent, item: string, count: number, path: string, rate: number): void {
+    const monthly = count * rate * this.hours;
+    this.add(component, item, `${count} × ${this.h()}`, monthly, monthly, [path]);
+  }
+
   /** A fixed monthly item: `count` × `price` a month. */
   private fixed(component: CostComponent, item: string, quantity: string, count: number, path: string, price: number): void {
     this.add(component, item, `${quantity} × 1 month`, count * price, count * price, [path]);
@@ -402,7 +407,7 @@ class Estimator {
   }
 
   private resources(type: string): TemplateResource[] {
-    return Object.values(this.template.Resources ?? {}).filter(r => r.Type === type);
+    return this.byType.get(type) ?? [];
   }
 
   private h(): string {

@@ -4,7 +4,6 @@ export * from './alarms';
 export * from './endpoints';
 export * from './io';
 export * from './options';
-export * from './permissions';
 export * from './redact';
 export * from './report';
 export * from './retry';
