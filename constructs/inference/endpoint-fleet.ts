@@ -142,11 +142,16 @@ export class EndpointFleet extends Construct {
    */
   public addEndpoint(id: string, options: FleetEndpointOptions): FleetMember {
     const endpointName = `${this.fleetName}-${id.toLowerCase()}`;
+    const alarmKey = (x: string) => x.replace(/-/g, '').toLowerCase();
+    const clash = [...this.members.keys()].find(k => alarmKey(k) === alarmKey(id));
     const v = new PropValidator('EndpointFleet', this);
     if (!ENDPOINT_ID.test(id)) {
       v.fail('LLMOPS_FLEET_ENDPOINT_ID', 'addEndpoint id', id, 'is not a valid endpoint id; use letters, digits and single hyphens, starting and ending with a letter or digit');
     } else if ([...this.members.keys()].some(k => k.toLowerCase() === id.toLowerCase())) {
       v.fail('LLMOPS_FLEET_ENDPOINT_ID', 'addEndpoint id', id, 'is already an endpoint of this fleet (ids are compared ignoring case, as endpoint names are)');
+    } else if (clash !== undefined) {
+      v.fail('LLMOPS_FLEET_ENDPOINT_ID', 'addEndpoint id', id,
+        `gives the same alarm names as endpoint '${clash}' (alarm names leave out hyphens); choose an id that differs in more than hyphens`);
     } else if (!Token.isUnresolved(this.fleetName) && endpointName.length > 63) {
       v.fail('LLMOPS_FLEET_ENDPOINT_ID', 'addEndpoint id', id, `makes the endpoint name '${endpointName}' ${endpointName.length} characters long; SageMaker allows 63: shorten the id or fleetName`);
     }

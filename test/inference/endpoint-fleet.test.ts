@@ -184,6 +184,11 @@ describe('fleet validation', () => {
     expect(e.codes).toEqual(['LLMOPS_FLEET_ENDPOINT_ID']);
   });
 
+  test('rejects an id that differs from another only in hyphens, which alarm names leave out', () => {
+    const e = validationError(() => fleet.addEndpoint('al-pha', endpointOptions(fleet, 'x')));
+    expect(e.message).toBe("EndpointFleet at 'Fleet/Chat': addEndpoint id 'al-pha' gives the same alarm names as endpoint 'alpha' (alarm names leave out hyphens); choose an id that differs in more than hyphens [LLMOPS_FLEET_ENDPOINT_ID]");
+  });
+
   test('rejects an id that makes the endpoint name longer than 63 characters', () => {
     const id = 'a'.repeat(60);
     const e = validationError(() => fleet.addEndpoint(id, endpointOptions(fleet, 'x')));
