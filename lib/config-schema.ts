@@ -2,7 +2,7 @@
 // unknown keys (typos must not be ignored) and wrong types, and names each problem by its field path. What the
 // values must satisfy beyond their types (ranges, combinations) is checked by validateConfig afterwards.
 import { z } from 'zod';
-import { LlmOpsConfigOverrides } from './config';
+import { CONFIG_CHOICES, LlmOpsConfigOverrides } from './config';
 import { DEFAULT_THRESHOLDS, LlmOpsValidationError, ValidationProblem } from '../constructs';
 
 const severity = z.object({ warning: z.number().optional(), critical: z.number().optional() }).strict();
@@ -23,12 +23,12 @@ const model = z.discriminatedUnion('kind', [
 
 const endpoint = z.object({
   model,
-  container: z.enum(['tgi', 'lmi']),
+  container: z.enum(CONFIG_CHOICES.container),
   instanceType: z.string(),
   instanceCount: z.number().int(),
   modelSize: z.object({ parametersBillions: z.number(), bytesPerParameter: z.number(), kvCacheHeadroom: z.number().optional() }).strict().nullable(),
   autoScaling: z.object({ minCapacity: z.number().int(), maxCapacity: z.number().int(), targetConcurrentRequestsPerModel: z.number().optional() }).strict().nullable(),
-  deployment: z.object({ strategy: z.enum(['canary', 'linear', 'allAtOnce']), sizePercent: z.number().optional(), waitMinutes: z.number() }).strict().nullable(),
+  deployment: z.object({ strategy: z.enum(CONFIG_CHOICES.deploymentStrategy), sizePercent: z.number().optional(), waitMinutes: z.number() }).strict().nullable(),
   inferenceComponents: z.object({
     minInstances: z.number().int(), maxInstances: z.number().int(), minCopies: z.number().int(), maxCopies: z.number().int(),
     acceleratorsPerCopy: z.number().int().optional(), targetConcurrentRequestsPerCopy: z.number().optional(),
@@ -37,9 +37,9 @@ const endpoint = z.object({
 }).strict().partial();
 
 const vectorStore = z.object({
-  kind: z.enum(['opensearch-serverless', 'aurora-pgvector']),
+  kind: z.enum(CONFIG_CHOICES.vectorStoreKind),
   dimension: z.number().int(),
-  distance: z.enum(['cosine', 'euclidean', 'inner-product']),
+  distance: z.enum(CONFIG_CHOICES.distance),
   standbyReplicas: z.boolean(),
   minCapacity: z.number(),
   maxCapacity: z.number(),
@@ -51,8 +51,8 @@ const fineTuning = z.object({
   instanceCount: z.number().int(),
   spot: z.boolean(),
   maxRuntimeHours: z.number(),
-  evaluation: z.object({ metric: z.string(), threshold: z.number(), comparison: z.enum(['lt', 'lte', 'gt', 'gte']) }).strict(),
-  approval: z.enum(['manual', 'automatic']),
+  evaluation: z.object({ metric: z.string(), threshold: z.number(), comparison: z.enum(CONFIG_CHOICES.comparison) }).strict(),
+  approval: z.enum(CONFIG_CHOICES.approval),
   schedule: z.string(),
   onNewData: z.boolean(),
 }).strict().partial();
@@ -82,7 +82,7 @@ export const CONFIG_OVERRIDES_SCHEMA = z.object({
     thresholds: z.object({ endpoint: endpointThresholds, vectorStore: vectorStoreThresholds, fineTuning: fineTuningThresholds }).strict().partial(),
   }).strict().partial().nullable(),
   contentGuardrail: contentGuardrail.nullable(),
-  removalPolicy: z.enum(['retain', 'destroy']),
+  removalPolicy: z.enum(CONFIG_CHOICES.removalPolicy),
   logRetentionDays: z.number().int(),
   terminationProtection: z.boolean(),
   acknowledgeProdDataLoss: z.boolean(),

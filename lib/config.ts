@@ -10,6 +10,31 @@ export type EnvironmentName = 'dev' | 'staging' | 'prod';
 /** All environment names, in promotion order. */
 export const ENVIRONMENTS: readonly EnvironmentName[] = ['dev', 'staging', 'prod'];
 
+/**
+ * The values of each enumerated setting: one list for `validateConfig` and for the schema of configuration files
+ * (each checked against its field's type).
+ */
+export const CONFIG_CHOICES = {
+  container: ['tgi', 'lmi'] as const satisfies readonly EndpointSettings['container'][],
+  deploymentStrategy: ['canary', 'linear', 'allAtOnce'] as const satisfies readonly NonNullable<EndpointSettings['deployment']>['strategy'][],
+  vectorStoreKind: ['opensearch-serverless', 'aurora-pgvector'] as const satisfies readonly VectorStoreSettings['kind'][],
+  distance: ['cosine', 'euclidean', 'inner-product'] as const satisfies readonly VectorStoreSettings['distance'][],
+  comparison: ['lt', 'lte', 'gt', 'gte'] as const satisfies readonly FineTuningSettings['evaluation']['comparison'][],
+  approval: ['manual', 'automatic'] as const satisfies readonly FineTuningSettings['approval'][],
+  removalPolicy: ['retain', 'destroy'] as const satisfies readonly LlmOpsConfig['removalPolicy'][],
+};
+
+/** Whether `value` is one of `choices`. */
+function isOneOf(choices: readonly string[], value: unknown): boolean {
+  return typeof value === 'string' && choices.includes(value);
+}
+
+/** `allowed: 'a', 'b' or 'c'`. */
+function allowedChoices(choices: readonly string[]): string {
+  const quoted = choices.map(c => `'${c}'`);
+  return `allowed: ${quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}` : quoted[0]}`;
+}
+
 /** Where the served model's weights come from. */
 export type ModelSourceSettings =
   /** Uncompressed weights under a prefix of the stack's artifacts bucket (network isolation on). */
@@ -309,7 +334,7 @@ export function validateConfig(c: LlmOpsConfig): void {
   }
   v.check(LOG_RETENTION_DAYS.includes(c.logRetentionDays), 'LLMOPS_CONFIG_LOG_RETENTION', 'logRetentionDays', c.logRetentionDays,
     `is not a CloudWatch Logs retention; allowed: ${LOG_RETENTION_DAYS.join(', ')}`);
-  v.check(['retain', 'destroy'].includes(c.removalPolicy), 'LLMOPS_CONFIG_REMOVAL_POLICY', 'removalPolicy', c.removalPolicy, "allowed: 'retain' or 'destroy'");
+  v.check(isOneOf(CONFIG_CHOICES.removalPolicy, c.removalPolicy), 'LLMOPS_CONFIG_REMOVAL_POLICY', 'removalPolicy', c.removalPolicy, allowedChoices(CONFIG_CHOICES.removalPolicy));
   v.check(c.environment !== 'prod' || c.terminationProtection === true || c.acknowledgeProdDataLoss === true, 'LLMOPS_CONFIG_PROD_RETAIN', 'terminationProtection',
     c.terminationProtection ?? false, 'must stay true in prod (set acknowledgeProdDataLoss: true only for a prod you mean to throw away)');
   v.check(c.environment !== 'prod' || c.removalPolicy === 'retain' || c.acknowledgeProdDataLoss === true, 'LLMOPS_CONFIG_PROD_RETAIN', 'removalPolicy', c.removalPolicy,
@@ -322,7 +347,7 @@ export function validateConfig(c: LlmOpsConfig): void {
   }
 
   const e = c.endpoint;
-  v.check(['tgi', 'lmi'].includes(e.container), 'LLMOPS_CONFIG_CONTAINER', 'endpoint.container', e.container, "allowed: 'tgi' or 'lmi'");
+  v.check(isOneOf(CONFIG_CHOICES.container, e.container), 'LLMOPS_CONFIG_CONTAINER', 'endpoint.container', e.container, allowedChoices(CONFIG_CHOICES.container));
   if (!Token.isUnresolved(e.instanceType)) {
     try {
       GpuInstanceType.of(e.instanceType);
@@ -361,8 +386,8 @@ export function validateConfig(c: LlmOpsConfig): void {
   }
   const d = e.deployment;
   if (d) {
-    v.check(['canary', 'linear', 'allAtOnce'].includes(d.strategy), 'LLMOPS_CONFIG_DEPLOYMENT', 'endpoint.deployment.strategy', d.strategy,
-      "allowed: 'canary', 'linear' or 'allAtOnce'");
+    v.check(isOneOf(CONFIG_CHOICES.deploymentStrategy, d.strategy), 'LLMOPS_CONFIG_DEPLOYMENT', 'endpoint.deployment.strategy', d.strategy,
+      allowedChoices(CONFIG_CHOICES.deploymentStrategy));
     v.check(d.strategy === 'allAtOnce' || d.sizePercent !== undefined, 'LLMOPS_CONFIG_DEPLOYMENT', 'endpoint.deployment.sizePercent', d.sizePercent,
       `is required for the '${d.strategy}' strategy`);
     v.check(d.strategy !== 'allAtOnce' || d.sizePercent === undefined, 'LLMOPS_CONFIG_DEPLOYMENT', 'endpoint.deployment.sizePercent', d.sizePercent,
@@ -437,13 +462,12 @@ export function mergeVectorStore(preset?: VectorStoreSettings, override?: Partia
 }
 
 function validateVectorStore(v: PropValidator, s: VectorStoreSettings): void {
-  const kinds = ['opensearch-serverless', 'aurora-pgvector'];
-  if (!kinds.includes(s.kind)) {
-    v.fail('LLMOPS_CONFIG_VECTOR_STORE', 'vectorStore.kind', s.kind, `allowed: ${kinds.map(k => `'${k}'`).join(' or ')}`);
+  if (!isOneOf(CONFIG_CHOICES.vectorStoreKind, s.kind)) {
+    v.fail('LLMOPS_CONFIG_VECTOR_STORE', 'vectorStore.kind', s.kind, allowedChoices(CONFIG_CHOICES.vectorStoreKind));
     return;
   }
-  v.check(['cosine', 'euclidean', 'inner-product'].includes(s.distance), 'LLMOPS_CONFIG_VECTOR_STORE', 'vectorStore.distance', s.distance,
-    "allowed: 'cosine', 'euclidean' or 'inner-product'");
+  v.check(isOneOf(CONFIG_CHOICES.distance, s.distance), 'LLMOPS_CONFIG_VECTOR_STORE', 'vectorStore.distance', s.distance,
+    allowedChoices(CONFIG_CHOICES.distance));
   const aurora = s.kind === 'aurora-pgvector';
   v.check(s.dimension !== undefined, 'LLMOPS_CONFIG_VECTOR_STORE', 'vectorStore.dimension', s.dimension, 'is required: the dimension of your embedding model');
   v.range('LLMOPS_CONFIG_VECTOR_STORE', 'vectorStore.dimension', s.dimension, 1, aurora ? 2000 : 16000,
@@ -469,9 +493,9 @@ function validateFineTuning(v: PropValidator, f: FineTuningSettings): void {
   }
   v.range('LLMOPS_CONFIG_FINE_TUNING', 'fineTuning.maxRuntimeHours', f.maxRuntimeHours, 1, 672, 'hours (28 days)');
   v.range('LLMOPS_CONFIG_FINE_TUNING', 'fineTuning.instanceCount', f.instanceCount, 1, 100);
-  v.check(['lt', 'lte', 'gt', 'gte'].includes(f.evaluation?.comparison), 'LLMOPS_CONFIG_FINE_TUNING', 'fineTuning.evaluation.comparison',
-    f.evaluation?.comparison, "allowed: 'lt', 'lte', 'gt' or 'gte'");
-  v.check(['manual', 'automatic'].includes(f.approval), 'LLMOPS_CONFIG_FINE_TUNING', 'fineTuning.approval', f.approval, "allowed: 'manual' or 'automatic'");
+  v.check(isOneOf(CONFIG_CHOICES.comparison, f.evaluation?.comparison), 'LLMOPS_CONFIG_FINE_TUNING', 'fineTuning.evaluation.comparison',
+    f.evaluation?.comparison, allowedChoices(CONFIG_CHOICES.comparison));
+  v.check(isOneOf(CONFIG_CHOICES.approval, f.approval), 'LLMOPS_CONFIG_FINE_TUNING', 'fineTuning.approval', f.approval, allowedChoices(CONFIG_CHOICES.approval));
   if (f.schedule !== undefined) {
     v.check(/^(rate|cron)\(.+\)$/.test(f.schedule), 'LLMOPS_CONFIG_FINE_TUNING', 'fineTuning.schedule', f.schedule,
       "is not an EventBridge schedule expression; allowed: 'rate(7 days)' or 'cron(0 3 ? * SUN *)'");
