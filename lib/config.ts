@@ -10,6 +10,9 @@ export type EnvironmentName = 'dev' | 'staging' | 'prod';
 /** All environment names, in promotion order. */
 export const ENVIRONMENTS: readonly EnvironmentName[] = ['dev', 'staging', 'prod'];
 
+/** A project name usable in a stack name: a letter, then up to 63 letters, digits and '-'. */
+export const PROJECT_NAME = /^[A-Za-z][A-Za-z0-9-]{0,63}$/;
+
 /**
  * The values of each enumerated setting: one list for `validateConfig` and for the schema of configuration files
  * (each checked against its field's type).
@@ -324,7 +327,7 @@ export function validateConfig(c: LlmOpsConfig): void {
   const v = new PropValidator(`LlmOpsConfig (${c.environment})`);
   v.check((ENVIRONMENTS as readonly string[]).includes(c.environment), 'LLMOPS_CONFIG_ENVIRONMENT', 'environment', c.environment,
     `is not a preset; allowed: ${ENVIRONMENTS.join(', ')}`);
-  v.check(/^[A-Za-z][A-Za-z0-9-]{0,63}$/.test(c.projectName), 'LLMOPS_CONFIG_PROJECT_NAME', 'projectName', c.projectName,
+  v.check(PROJECT_NAME.test(c.projectName), 'LLMOPS_CONFIG_PROJECT_NAME', 'projectName', c.projectName,
     "is not usable in a stack name; allowed: a letter, then up to 63 letters, digits and '-'");
   v.check((c.account === undefined) === (c.region === undefined), 'LLMOPS_CONFIG_ENV', 'account/region', { account: c.account, region: c.region },
     'must be given together (a fixed environment) or both left out (an environment-agnostic stack)');

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { acknowledgeComplianceRule, acknowledgeReplication, AWS_ACCOUNT_ID, AWS_REGION_NAME, customerKeyProps, PropValidator, secureBucketProps } from '../constructs';
 import { VERIFY_ALARM_ACTIONS, VERIFY_COMPONENT_ACTIONS, VERIFY_ENDPOINT_ACTIONS, VERIFY_STACK_ACTIONS } from '../constructs/permissions';
 import { addEnvironmentStacks } from './app';
-import { EnvironmentName, ENVIRONMENTS, LlmOpsConfig, LlmOpsConfigOverrides, PRESETS } from './config';
+import { EnvironmentName, ENVIRONMENTS, LlmOpsConfig, LlmOpsConfigOverrides, PRESETS, PROJECT_NAME } from './config';
 import { loadEnvironmentConfig } from './config-loader';
 import { LlmOpsStack } from './llmops-stack';
 import { LlmOpsRegistryStack } from './registry-stack';
@@ -136,10 +136,6 @@ export interface LlmOpsPipelineStackProps extends StackProps {
   readonly bootstrapQualifier?: string;
 }
 
-/** The default promotion order. */
-const DEFAULT_ENVIRONMENTS: readonly EnvironmentName[] = ENVIRONMENTS;
-const ACCOUNT = AWS_ACCOUNT_ID;
-const REGION = AWS_REGION_NAME;
 const CONNECTION_ARN = /^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const REPOSITORY_PART = /^[A-Za-z0-9_.-]+$/;
 const ENVIRONMENT_LIST = ENVIRONMENTS.join(', ');
@@ -173,7 +169,7 @@ export class LlmOpsPipelineStack extends Stack {
 
   constructor(scope: Construct, id: string, props: LlmOpsPipelineStackProps) {
     super(scope, id, { description: 'cdk-llmops: CDK pipeline that deploys the LLMOps environments in promotion order', ...props });
-    const environments = props.environments ?? [...DEFAULT_ENVIRONMENTS];
+    const environments = props.environments ?? [...ENVIRONMENTS];
     const projectName = props.projectName ?? PRESETS.dev.projectName;
     const branch = props.branch ?? 'main';
     const approvals = props.manualApprovalBefore ?? (environments.includes('prod') ? ['prod'] : []);
@@ -311,7 +307,7 @@ export class LlmOpsPipelineStack extends Stack {
       v.check(/^(?!\/|.*\/\/|.*\.\.|.*\/$|.*\.lock$)[^\s~^:?*[\\;$`&|<>'"()]+$/.test(branch), 'LLMOPS_PIPELINE_BRANCH', 'branch', branch,
         'is not a git branch name this pipeline accepts; allowed: a name without spaces, ~ ^ : ? * [ \\ .., or shell characters ; $ ` & | < > \' " ( )');
     }
-    v.check(/^[A-Za-z][A-Za-z0-9-]{0,63}$/.test(projectName), 'LLMOPS_PIPELINE_PROJECT_NAME', 'projectName', projectName,
+    v.check(PROJECT_NAME.test(projectName), 'LLMOPS_PIPELINE_PROJECT_NAME', 'projectName', projectName,
       "is not usable in a stack name; allowed: a letter, then up to 63 letters, digits and '-'");
 
     if (environments.length === 0) {
@@ -342,10 +338,10 @@ export class LlmOpsPipelineStack extends Stack {
         continue;
       }
       if (t.account !== undefined && !Token.isUnresolved(t.account)) {
-        v.check(ACCOUNT.test(t.account), 'LLMOPS_PIPELINE_TARGET', `${prefix}account`, t.account, 'is not an AWS account ID; allowed: 12 digits');
+        v.check(AWS_ACCOUNT_ID.test(t.account), 'LLMOPS_PIPELINE_TARGET', `${prefix}account`, t.account, 'is not an AWS account ID; allowed: 12 digits');
       }
       if (t.region !== undefined && !Token.isUnresolved(t.region)) {
-        v.check(REGION.test(t.region), 'LLMOPS_PIPELINE_TARGET', `${prefix}region`, t.region, "is not an AWS region; allowed: e.g. 'eu-west-1'");
+        v.check(AWS_REGION_NAME.test(t.region), 'LLMOPS_PIPELINE_TARGET', `${prefix}region`, t.region, "is not an AWS region; allowed: e.g. 'eu-west-1'");
       }
     }
     if (pinned.length > 0) {
