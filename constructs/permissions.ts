@@ -102,8 +102,11 @@ export const RDS_IAM_CONNECT_ACTIONS = ['rds-db:connect'];
 /** Read one Secrets Manager secret (resource: the secret ARN). */
 export const SECRET_READ_ACTIONS = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'];
 
-/** Run and watch training jobs from Step Functions (resource: `training-job/<prefix>*`). */
-export const SAGEMAKER_TRAINING_JOB_ACTIONS = ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob', 'sagemaker:AddTags'];
+/**
+ * Watch, stop and tag training jobs from Step Functions (resource: `training-job/<prefix>*`). Creating one is
+ * `SAGEMAKER_GUARDED_CREATE_ACTIONS.trainingJob`, granted on its own with conditions.
+ */
+export const SAGEMAKER_TRAINING_JOB_ACTIONS = ['sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob', 'sagemaker:AddTags'];
 
 /**
  * The EventBridge rule that Step Functions manages for `createTrainingJob.sync`
@@ -119,9 +122,6 @@ export const PASS_ROLE_ACTIONS = ['iam:PassRole'];
 
 /** Apply a Bedrock guardrail to content (the ApplyGuardrail API), on the guardrail's ARN. */
 export const BEDROCK_APPLY_GUARDRAIL_ACTIONS = ['bedrock:ApplyGuardrail'];
-
-/** Read a guardrail's configuration (to resolve its version at run time). */
-export const BEDROCK_GET_GUARDRAIL_ACTIONS = ['bedrock:GetGuardrail'];
 
 /**
  * IAM actions that let a principal raise its own or another principal's privileges: a permissions boundary denies
@@ -165,6 +165,3 @@ export const VERIFY_COMPONENT_ACTIONS = ['sagemaker:DescribeInferenceComponent']
 
 /** `llmops verify`: read alarm states (no resource-level permissions). */
 export const VERIFY_ALARM_ACTIONS = ['cloudwatch:DescribeAlarms'];
-
-/** `llmops verify --smoke`: one request to the endpoint (resource: the endpoint and component). */
-export const VERIFY_SMOKE_ACTIONS = ['sagemaker:InvokeEndpoint'];

@@ -24,7 +24,8 @@ import { grantPrefixRead, ModelSource, ModelSourceKind } from '../inference/mode
 import { ServingContainer, tgiImageUri } from '../inference/serving-container';
 import {
   CLOUDWATCH_PUT_METRIC_ACTIONS, EC2_DESCRIBE_NETWORK_ACTIONS, EC2_ENI_ACTIONS, ECR_AUTH_ACTIONS, KMS_CREATE_GRANT_ACTIONS, LOGS_WRITE_ACTIONS,
-  PASS_ROLE_ACTIONS, S3_WRITE_OBJECT_ACTIONS, SAGEMAKER_REGISTER_ACTIONS, SAGEMAKER_TRAINING_JOB_ACTIONS, STATES_SYNC_RULE_ACTIONS,
+  PASS_ROLE_ACTIONS, S3_WRITE_OBJECT_ACTIONS, SAGEMAKER_GUARDED_CREATE_ACTIONS, SAGEMAKER_REGISTER_ACTIONS, SAGEMAKER_TRAINING_JOB_ACTIONS,
+  STATES_SYNC_RULE_ACTIONS,
 } from '../permissions';
 
 /** How the evaluation metric is compared with its threshold. */
@@ -344,10 +345,10 @@ export class FineTuningPipeline extends Construct {
     const jobs = stack.formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: `${this.jobNamePrefix}-*` });
     // Creating a job is allowed only with this pipeline's output key and encrypted inter-container traffic.
     iam.Grant.addToPrincipal({
-      grantee: machineRole, actions: ['sagemaker:CreateTrainingJob'], resourceArns: [jobs],
+      grantee: machineRole, actions: [SAGEMAKER_GUARDED_CREATE_ACTIONS.trainingJob], resourceArns: [jobs],
       conditions: { ArnEquals: { 'sagemaker:OutputKmsKeyArn': key.keyArn }, Bool: { 'sagemaker:InterContainerTrafficEncryption': 'true' } },
     });
-    iam.Grant.addToPrincipal({ grantee: machineRole, actions: SAGEMAKER_TRAINING_JOB_ACTIONS.filter(a => a !== 'sagemaker:CreateTrainingJob'), resourceArns: [jobs] });
+    iam.Grant.addToPrincipal({ grantee: machineRole, actions: SAGEMAKER_TRAINING_JOB_ACTIONS, resourceArns: [jobs] });
     acknowledgeWildcardResource(machineRole, jobs, `every execution starts a training job named ${this.jobNamePrefix}-<uuid>; the grant covers only that prefix`);
     iam.Grant.addToPrincipal({
       grantee: machineRole, actions: STATES_SYNC_RULE_ACTIONS,

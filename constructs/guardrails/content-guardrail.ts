@@ -372,13 +372,7 @@ export class ContentGuardrail extends ContentGuardrailBase {
     // Layer 1: secure defaults; layer 2: the caller's replacements.
     this.guardrailName = props.guardrailName ?? Names.uniqueResourceName(this, { maxLength: NAME_MAX, separator: '-' });
     const description = props.description ?? `Content guardrail of ${this.node.path}`.slice(0, DESCRIPTION_MAX);
-    const filters = props.contentFilters ?? ContentGuardrail.DEFAULT_CONTENT_FILTERS;
-    const pii = props.piiEntities ?? ContentGuardrail.DEFAULT_PII_ENTITIES;
-    const topics = props.deniedTopics ?? [];
-    const words = props.words ?? [];
-    const profanity = props.profanityFilter ?? true;
-    const blockedInput = props.blockedInputMessage ?? ContentGuardrail.DEFAULT_BLOCKED_INPUT_MESSAGE;
-    const blockedOutput = props.blockedOutputMessage ?? ContentGuardrail.DEFAULT_BLOCKED_OUTPUT_MESSAGE;
+    const { filters, pii, topics, words, profanity, blockedInput, blockedOutput } = resolvePolicies(props);
     const versionDescription = props.versionDescription
       ?? `Published configuration of ${this.node.path}`.slice(0, VERSION_DESCRIPTION_MAX);
 
@@ -444,23 +438,31 @@ export class ContentGuardrail extends ContentGuardrailBase {
  */
 export function contentGuardrailPolicyProblems(props: ContentGuardrailProps): ValidationProblem[] {
   const v = new PropValidator('ContentGuardrail');
-  const filters = props.contentFilters ?? ContentGuardrail.DEFAULT_CONTENT_FILTERS;
-  const pii = props.piiEntities ?? ContentGuardrail.DEFAULT_PII_ENTITIES;
-  const topics = props.deniedTopics ?? [];
-  const words = props.words ?? [];
-  checkText(v, 'LLMOPS_GUARDRAIL_MESSAGE', 'blockedInputMessage', props.blockedInputMessage ?? ContentGuardrail.DEFAULT_BLOCKED_INPUT_MESSAGE,
-    MESSAGE_MAX, `1-${MESSAGE_MAX} characters`);
-  checkText(v, 'LLMOPS_GUARDRAIL_MESSAGE', 'blockedOutputMessage', props.blockedOutputMessage ?? ContentGuardrail.DEFAULT_BLOCKED_OUTPUT_MESSAGE,
-    MESSAGE_MAX, `1-${MESSAGE_MAX} characters`);
+  const { filters, pii, topics, words, profanity, blockedInput, blockedOutput } = resolvePolicies(props);
+  checkText(v, 'LLMOPS_GUARDRAIL_MESSAGE', 'blockedInputMessage', blockedInput, MESSAGE_MAX, `1-${MESSAGE_MAX} characters`);
+  checkText(v, 'LLMOPS_GUARDRAIL_MESSAGE', 'blockedOutputMessage', blockedOutput, MESSAGE_MAX, `1-${MESSAGE_MAX} characters`);
   checkFilters(v, filters);
   checkPii(v, pii);
   checkTopics(v, topics);
   checkWords(v, words);
-  if (filters.length === 0 && pii.length === 0 && topics.length === 0 && words.length === 0 && !(props.profanityFilter ?? true)) {
+  if (filters.length === 0 && pii.length === 0 && topics.length === 0 && words.length === 0 && !profanity) {
     v.fail('LLMOPS_GUARDRAIL_NO_POLICY', 'props', 'every policy off',
       'leaves nothing to check; allowed: at least one content filter, PII entity, denied topic or word, or profanityFilter: true');
   }
   return v.recorded;
+}
+
+/** A guardrail's policies and blocked messages: the props, with the defaults of {@link ContentGuardrail} for what is left out. */
+function resolvePolicies(props: ContentGuardrailProps) {
+  return {
+    filters: props.contentFilters ?? ContentGuardrail.DEFAULT_CONTENT_FILTERS,
+    pii: props.piiEntities ?? ContentGuardrail.DEFAULT_PII_ENTITIES,
+    topics: props.deniedTopics ?? [],
+    words: props.words ?? [],
+    profanity: props.profanityFilter ?? true,
+    blockedInput: props.blockedInputMessage ?? ContentGuardrail.DEFAULT_BLOCKED_INPUT_MESSAGE,
+    blockedOutput: props.blockedOutputMessage ?? ContentGuardrail.DEFAULT_BLOCKED_OUTPUT_MESSAGE,
+  };
 }
 
 /** The first 12 hex digits of the SHA-256 of `text`. */
@@ -474,18 +476,15 @@ function preview(value: string): string {
 }
 
 /** Checks a resolved string: not blank, at most `max` characters, and (if given) matching `pattern`. */
-function checkText(v: PropValidator, code: string, prop: string, value: string, max: number, allowed: string, pattern?: RegExp): boolean {
-  if (Token.isUnresolved(value)) return false;
+function checkText(v: PropValidator, code: string, prop: string, value: string, max: number, allowed: string, pattern?: RegExp): void {
+  if (Token.isUnresolved(value)) return;
   if (typeof value !== 'string' || value.trim() === '') {
     v.fail(code, prop, value, `is empty; allowed: ${allowed}`);
   } else if (value.length > max) {
     v.fail(code, prop, preview(value), `is ${value.length} characters long; allowed: ${allowed}`);
   } else if (pattern && !pattern.test(value)) {
     v.fail(code, prop, value, `has characters that are not allowed; allowed: ${allowed}`);
-  } else {
-    return true;
   }
-  return false;
 }
 
 /** Records a duplicate for every entry of `keys` (resolved, non-empty) that repeats an earlier one. */

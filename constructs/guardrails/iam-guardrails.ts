@@ -3,11 +3,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct, IConstruct } from 'constructs';
 import {
-  actionMatches, actionsOverlap, identityPolicies, IdentityPolicy, renderedProperties, renderValue, resourcesOverlap, ResolvedStatement,
-  resourcePolicyGrants, ROLE_TYPE, stackRoles, statementsOf,
+  actionMatches, actionsOverlap, identityPolicies, IdentityPolicy, renderedProperties, resourcesOverlap, resourcePolicyGrants, ROLE_TYPE,
+  stackRoles, statementsOf,
 } from './policy-analysis';
 import { hasLocalNvme, isIntrinsic, isLiteralTrue } from './rules/support';
 import { trainingJobRequests } from './training-job-requests';
+import { renderValue } from '../common/compliance';
 import { PropValidator, show, ValidationProblem } from '../common/validation';
 import { GPU_CATALOGUE } from '../inference/gpu-catalogue';
 import { IAM_PRIVILEGE_ESCALATION_ACTIONS, KMS_KEY_DESTRUCTION_ACTIONS, SAGEMAKER_GUARDED_CREATE_ACTIONS } from '../permissions';
@@ -307,11 +308,15 @@ export class IamGuardrails extends Construct {
     }
 
     // 4. The boundary denies nothing the stack's roles are granted, and allows everything they are granted.
-    const boundaryStatements = this.boundaryStatements();
-    if (boundaryStatements) {
+    const boundary = this.resolvedBoundary();
+    if (boundary) {
+      const boundaryStatements = statementsOf(boundary.document);
       const unconditionalDenies = boundaryStatements.filter(s => s.effect === 'Deny' && !s.condition);
       const allows = boundaryStatements.filter(s => s.effect === 'Allow' && !s.condition);
-      const allowed = (action: string) => allows.some(a => a.actions.some(pattern => actionMatches(pattern, action))
+      // Every pattern matches itself, so a grant the boundary names verbatim (all of them, for the built one) is allowed
+      // without a regex.
+      const allowedVerbatim = new Set(allows.flatMap(a => a.actions));
+      const allowed = (action: string) => allowedVerbatim.has(action) || allows.some(a => a.actions.some(pattern => actionMatches(pattern, action))
         || (a.notActions.length > 0 && !a.notActions.some(pattern => actionsOverlap(pattern, action))));
       for (const p of policies) {
         for (const s of p.statements.filter(st => st.effect === 'Allow')) {
@@ -330,11 +335,11 @@ export class IamGuardrails extends Construct {
     }
 
     // 5. The SageMaker guards do not deny the stack's own training jobs.
-    if (this.boundaryPolicy) this.checkTrainingJobs(fail);
+    if (this.boundaryPolicy) this.checkTrainingJobs(policies, fail);
 
     // 6. The built boundary fits in a managed policy.
-    if (this.boundaryPolicy) {
-      const size = deployedSize(this.stack.resolve(this.boundaryPolicy.document));
+    if (boundary?.built) {
+      const size = deployedSize(boundary.document);
       if (size > MANAGED_POLICY_MAX_CHARS) {
         fail(GuardrailCode.BOUNDARY_TOO_LARGE, 'boundary', `${size} characters`,
           `is over IAM's ${MANAGED_POLICY_MAX_CHARS}-character limit for a managed policy; pass your own \`boundary\` (e.g. allowing by service)`);
@@ -349,16 +354,20 @@ export class IamGuardrails extends Construct {
     return new Set(policy ? [policy.node.defaultChild as IConstruct] : []);
   }
 
-  /** The resolved statements of the boundary, when it is a policy of this app; undefined for an imported one. */
-  private boundaryStatements(): ResolvedStatement[] | undefined {
-    if (this.boundaryPolicy) return statementsOf(this.stack.resolve(this.boundaryPolicy.document));
-    if (this.boundary instanceof iam.ManagedPolicy) return statementsOf(Stack.of(this.boundary).resolve(this.boundary.document));
+  /**
+   * The resolved document of the boundary, and whether this construct built it, when it is a policy of this app;
+   * undefined for an imported one.
+   */
+  private resolvedBoundary(): { readonly document: unknown; readonly built: boolean } | undefined {
+    if (this.boundaryPolicy) return { document: this.stack.resolve(this.boundaryPolicy.document), built: true };
+    if (this.boundary instanceof iam.ManagedPolicy) return { document: Stack.of(this.boundary).resolve(this.boundary.document), built: false };
     return undefined;
   }
 
-  private checkTrainingJobs(fail: (code: string, prop: string, value: unknown, allowed: string) => void): void {
+  /** Checks the stack's training jobs against the built boundary's SageMaker guards; `policies` are the stack's identity policies. */
+  private checkTrainingJobs(policies: IdentityPolicy[], fail: (code: string, prop: string, value: unknown, allowed: string) => void): void {
     const guards = this.guardOptions();
-    const createsJobs = identityPolicies(this.stack, this.boundaryResources()).some((p: IdentityPolicy) => p.statements.some(s => s.effect === 'Allow'
+    const createsJobs = policies.some(p => p.statements.some(s => s.effect === 'Allow'
       && s.actions.some(a => actionMatches(a, SAGEMAKER_GUARDED_CREATE_ACTIONS.trainingJob))));
     if (!createsJobs) return;
     for (const job of trainingJobRequests(this.stack)) {

@@ -123,8 +123,20 @@ function asList(x: unknown): unknown[] {
 
 /** Whether an IAM action pattern (`*` and `?` wildcards, case-insensitive) matches a literal action. */
 export function actionMatches(pattern: string, action: string): boolean {
-  const regex = new RegExp(`^${pattern.split('').map(ch => ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\]/g, '\\$&')).join('')}$`, 'i');
-  return regex.test(action);
+  return actionRegex(pattern).test(action);
+}
+
+/** The compiled regexes of the action patterns seen so far (a stack's grants and boundary repeat the same few). */
+const ACTION_REGEXES = new Map<string, RegExp>();
+
+/** The case-insensitive regex of an IAM action pattern, compiled once per pattern. */
+function actionRegex(pattern: string): RegExp {
+  let regex = ACTION_REGEXES.get(pattern);
+  if (regex === undefined) {
+    regex = new RegExp(`^${pattern.split('').map(ch => ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\]/g, '\\$&')).join('')}$`, 'i');
+    ACTION_REGEXES.set(pattern, regex);
+  }
+  return regex;
 }
 
 /** Whether two action patterns can name a common action (`s3:Get*` and `s3:*Object` share `s3:GetObject`). */
@@ -166,6 +178,3 @@ export function globsIntersect(a: string, b: string): boolean {
   };
   return from(0, 0);
 }
-
-/** Renders a resolved value as text for messages (shared with the compliance acknowledgements). */
-export { renderValue };

@@ -1,7 +1,8 @@
 import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { renderValue } from '../../constructs/common/compliance';
 import {
-  actionMatches, actionsOverlap, identityPolicies, renderedProperties, renderValue, resourcesOverlap, stackRoles, statementsOf,
+  actionMatches, actionsOverlap, identityPolicies, renderedProperties, resourcesOverlap, stackRoles, statementsOf,
 } from '../../constructs/guardrails/policy-analysis';
 
 // As test/env.js: skip aws-cdk-lib's CloudFormation schema validator in unit tests.
