@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { Names, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /** One invalid prop: what was given and what is allowed. */
@@ -132,6 +132,17 @@ export class PropValidator {
 
 /** An AWS account ID: 12 digits. */
 export const AWS_ACCOUNT_ID = /^\d{12}$/;
+
+/** A SageMaker endpoint or variant name: 1-63 letters, digits and '-', starting and ending with a letter or digit. */
+export const SAGEMAKER_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+
+/**
+ * A unique, deterministic name derived from the construct path, at most `maxLength` characters: aws-cdk-lib's
+ * unique resource name (separator `-`), with everything but letters, digits and `-` removed, in lower case.
+ */
+export function uniqueLowerName(scope: IConstruct, maxLength: number): string {
+  return Names.uniqueResourceName(scope, { maxLength, separator: '-' }).replace(/[^a-zA-Z0-9-]/g, '').toLowerCase();
+}
 
 /** An AWS region name, e.g. `eu-west-1`, `us-gov-west-1`. */
 export const AWS_REGION_NAME = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;

@@ -1,10 +1,10 @@
-import { Duration, NestedStack, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, NestedStack, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { PropValidator } from '../common/validation';
+import { PropValidator, uniqueLowerName } from '../common/validation';
 import { LlmOpsFoundation } from '../foundation/llmops-foundation';
 import { IamGuardrails } from '../guardrails/iam-guardrails';
 import { EndpointMonitoringOptions, LlmOpsMonitoring } from '../monitoring/llmops-monitoring';
@@ -114,8 +114,7 @@ export class EndpointFleet extends Construct {
   constructor(scope: Construct, id: string, props: EndpointFleetProps = {}) {
     super(scope, id);
     this.props = props;
-    this.fleetName = props.fleetName
-      ?? Names.uniqueResourceName(this, { maxLength: 40, separator: '-' }).replace(/[^a-zA-Z0-9-]/g, '').toLowerCase();
+    this.fleetName = props.fleetName ?? uniqueLowerName(this, 40);
     const v = new PropValidator('EndpointFleet', this);
     if (!Token.isUnresolved(this.fleetName)) {
       v.check(FLEET_NAME.test(this.fleetName) && this.fleetName.length <= 50, 'LLMOPS_FLEET_NAME', 'fleetName', this.fleetName,

@@ -1,21 +1,25 @@
-// The parts every kind of endpoint shares: the model containers' security group, the execution role's network and
-// metric grants, the endpoint's log group, and a SageMaker model built from a ModelSource and a ServingContainer.
+// The parts every kind of endpoint shares: the model containers' security group, the execution role's network,
+// metric, volume-key and ECR grants, the endpoint's log group, a SageMaker model built from a ModelSource and a
+// ServingContainer, and the service-linked role of its auto scaling.
 import { Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { CfnModel } from 'aws-cdk-lib/aws-sagemaker';
+import { CfnEndpointConfig, CfnModel } from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { AcceleratorKind } from './gpu-catalogue';
 import { GpuInstanceType } from './gpu-instance-type';
 import { ModelSource, ModelSourceKind } from './model-source';
 import { LoraAdapterOptions, ServingContainer } from './serving-container';
 import { InferenceAmiVersion } from './variant-settings';
+import { acknowledgeComplianceRule } from '../common/compliance';
 import { warnImportedKey } from '../common/custom-resource-function';
 import { LeastPrivilegeRole } from '../common/least-privilege-role';
 import { allowCloudWatchLogs } from '../foundation/secure-defaults';
-import { CLOUDWATCH_PUT_METRIC_ACTIONS, EC2_DESCRIBE_NETWORK_ACTIONS, EC2_ENI_ACTIONS, LOGS_WRITE_ACTIONS } from '../permissions';
+import {
+  CLOUDWATCH_PUT_METRIC_ACTIONS, EC2_DESCRIBE_NETWORK_ACTIONS, EC2_ENI_ACTIONS, ECR_AUTH_ACTIONS, KMS_CREATE_GRANT_ACTIONS, LOGS_WRITE_ACTIONS,
+} from '../permissions';
 
 /** The serving container of a model when none is given: Hugging Face TGI. */
 export const DEFAULT_SERVING_CONTAINER = ServingContainer.tgi();
@@ -43,6 +47,55 @@ export function grantEndpointNetworkAndMetrics(role: LeastPrivilegeRole, vpc: ec
     { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'AWS/SageMaker'] } });
 }
 
+/** Lets the execution role create grants on the volume key, for AWS resources only (SageMaker's ML storage volumes). */
+export function grantVolumeKeyCreateGrant(role: iam.IGrantable, key: kms.IKey): void {
+  iam.Grant.addToPrincipal({
+    grantee: role,
+    actions: KMS_CREATE_GRANT_ACTIONS,
+    resourceArns: [key.keyArn],
+    conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+  });
+}
+
+/**
+ * Acknowledges the missing EndpointConfig KMS key of instance types with local NVMe storage, which SageMaker refuses
+ * a volume key for.
+ * @param instanceTypes the instance type names, as the reason names them (e.g. `ml.g4dn.xlarge, ml.g5.12xlarge`)
+ * @param customerKeyUse the sentence that ends the reason: what the customer key encrypts instead
+ */
+export function acknowledgeNvmeVolumeKey(endpointConfig: CfnEndpointConfig, instanceTypes: string, customerKeyUse: string): void {
+  acknowledgeComplianceRule(endpointConfig, 'SageMakerEndpointConfigurationKMSKeyConfigured',
+    `${instanceTypes} has local NVMe instance storage, encrypted by the instance's hardware module; SageMaker rejects an EndpointConfig KmsKeyId for such instances. ${customerKeyUse}`);
+}
+
+/** The roles already granted `ecr:GetAuthorizationToken`. */
+const ecrAuthGranted = new WeakSet<iam.IRole>();
+
+/**
+ * Grants `ecr:GetAuthorizationToken` (which has no resource-level permissions), once per role: as an unscoped grant
+ * of a {@link LeastPrivilegeRole}, else as a `"*"` statement on the role's policy.
+ */
+export function grantEcrAuth(role: iam.IRole): void {
+  if (ecrAuthGranted.has(role)) return;
+  ecrAuthGranted.add(role);
+  if (role instanceof LeastPrivilegeRole) {
+    role.grantUnscoped(ECR_AUTH_ACTIONS, 'ecr:GetAuthorizationToken has no resource-level permissions; image pulls are scoped to one repository');
+  } else {
+    iam.Grant.addToPrincipal({ grantee: role, actions: ECR_AUTH_ACTIONS, resourceArns: ['*'] });
+  }
+}
+
+/**
+ * The service-linked role Application Auto Scaling uses for SageMaker, imported as `id` under `scope`: naming it
+ * keeps a scalable target from creating a role of its own.
+ */
+export function importSageMakerAutoScalingRole(scope: Construct, id: string): iam.IRole {
+  return iam.Role.fromRoleArn(scope, id, Stack.of(scope).formatArn({
+    service: 'iam', region: '', resource: 'role',
+    resourceName: 'aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint',
+  }), { mutable: false });
+}
+
 /** Options of {@link createEndpointLogGroup}. */
 export interface EndpointLogGroupOptions {
   /** The endpoint whose containers log here (`/aws/sagemaker/Endpoints/<name>`). */
@@ -61,15 +114,13 @@ export interface EndpointLogGroupOptions {
    * @default '/aws/sagemaker/Endpoints/'
    */
   readonly logGroupPrefix?: string;
-  /** The construct id of the log group. @default 'LogGroup' */
-  readonly id?: string;
 }
 
 /** The endpoint's own log group (`LogGroup` under `scope`): encrypted, with retention, writable by the role. */
 export function createEndpointLogGroup(scope: Construct, o: EndpointLogGroupOptions): logs.LogGroup {
   const prefix = o.logGroupPrefix ?? '/aws/sagemaker/Endpoints/';
   if (!allowCloudWatchLogs(o.encryptionKey, prefix)) warnImportedKey(scope, o.encryptionKey, prefix);
-  const logGroup = new logs.LogGroup(scope, o.id ?? 'LogGroup', {
+  const logGroup = new logs.LogGroup(scope, 'LogGroup', {
     logGroupName: `${prefix}${o.endpointName}`,
     encryptionKey: o.encryptionKey,
     retention: o.retention,
@@ -85,7 +136,7 @@ export interface SageMakerModelOptions {
   readonly model: ModelSource;
   /** The serving container (ignored for a model package, which brings its own). @default DEFAULT_SERVING_CONTAINER */
   readonly container?: ServingContainer;
-  /** The execution role, granted what the model and container need. */
+  /** The execution role, granted what the model and container need (`ecr:GetAuthorizationToken` included). */
   readonly role: iam.IRole;
   /** The instance type the container is tuned for. */
   readonly instanceType: GpuInstanceType;
@@ -105,17 +156,16 @@ export interface SageMakerModelOptions {
   readonly securityGroupIds: string[];
 }
 
-/** A SageMaker model, and whether its image is pulled from ECR (the role then needs `ecr:GetAuthorizationToken`). */
+/** A SageMaker model. */
 export interface SageMakerModel {
   /** The model resource. */
   readonly cfnModel: CfnModel;
-  /** Whether the image is pulled from an ECR repository. */
-  readonly pullsFromEcr: boolean;
 }
 
 /**
  * A SageMaker model (`id` under `scope`) from a model source and a serving container, in the given subnets. An
- * approved-package source renders `Fn::If`: the approved package once there is one, else the fallback.
+ * approved-package source renders `Fn::If`: the approved package once there is one, else the fallback. When the
+ * image is pulled from ECR, the role is granted `ecr:GetAuthorizationToken` (once, see {@link grantEcrAuth}).
  */
 export function createSageMakerModel(scope: Construct, id: string, o: SageMakerModelOptions): SageMakerModel {
   const source = o.model.bind(scope, { role: o.role });
@@ -133,6 +183,7 @@ export function createSageMakerModel(scope: Construct, id: string, o: SageMakerM
   } else if (o.environment) {
     environment = { ...o.environment };
   }
+  if (pullsFromEcr) grantEcrAuth(o.role);
   const container: CfnModel.ContainerDefinitionProperty = {
     image,
     environment,
@@ -151,7 +202,7 @@ export function createSageMakerModel(scope: Construct, id: string, o: SageMakerM
     vpcConfig: { subnets: o.subnetIds, securityGroupIds: o.securityGroupIds },
   });
   if (o.role instanceof LeastPrivilegeRole && o.role.grantsPolicy) cfnModel.node.addDependency(o.role.grantsPolicy);
-  return { cfnModel, pullsFromEcr };
+  return { cfnModel };
 }
 
 /** A model data source in CloudFormation's own case, for use inside an intrinsic. */

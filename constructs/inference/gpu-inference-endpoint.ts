@@ -1,4 +1,4 @@
-import { Duration, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -10,7 +10,8 @@ import { CfnEndpoint, CfnEndpointConfig, CfnModel } from 'aws-cdk-lib/aws-sagema
 import { Construct } from 'constructs';
 import { DeploymentStrategy, EndpointDeploymentOptions, TrafficShiftType } from './deployment-strategy';
 import {
-  createEndpointLogGroup, createModelSecurityGroup, createSageMakerModel, DEFAULT_SERVING_CONTAINER, defaultInferenceAmi, grantEndpointNetworkAndMetrics,
+  acknowledgeNvmeVolumeKey, createEndpointLogGroup, createModelSecurityGroup, createSageMakerModel, DEFAULT_SERVING_CONTAINER, defaultInferenceAmi,
+  grantEndpointNetworkAndMetrics, grantVolumeKeyCreateGrant, importSageMakerAutoScalingRole,
 } from './endpoint-resources';
 import { GpuInstanceType } from './gpu-instance-type';
 import { endpointArnFor, IInferenceEndpoint, InferenceEndpointAttributes, InferenceEndpointBase } from './inference-endpoint';
@@ -18,11 +19,11 @@ import { checkModelFits, ModelSize } from './model-sizing';
 import { ModelSource, ModelSourceKind } from './model-source';
 import { ServingContainer } from './serving-container';
 import { CaptureMode, InferenceAmiVersion, RoutingStrategy } from './variant-settings';
-import { acknowledgeComplianceRule, acknowledgeWildcardResource } from '../common/compliance';
+import { acknowledgeWildcardResource } from '../common/compliance';
 import { LeastPrivilegeRole } from '../common/least-privilege-role';
-import { PropValidator } from '../common/validation';
+import { PropValidator, SAGEMAKER_NAME, uniqueLowerName } from '../common/validation';
 import { LlmOpsFoundation, selectPrivateSubnets } from '../foundation/llmops-foundation';
-import { CLOUDWATCH_DESCRIBE_ALARM_ACTIONS, ECR_AUTH_ACTIONS, KMS_CREATE_GRANT_ACTIONS, S3_WRITE_OBJECT_ACTIONS } from '../permissions';
+import { CLOUDWATCH_DESCRIBE_ALARM_ACTIONS, S3_WRITE_OBJECT_ACTIONS } from '../permissions';
 
 /** Application Auto Scaling of a production variant. */
 export interface EndpointAutoScalingOptions {
@@ -291,7 +292,6 @@ interface ResolvedVariant {
   readonly prop: string;
 }
 
-const NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 const MAX_ROLLBACK_ALARMS = 10;
 
 /**
@@ -382,8 +382,7 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
     const all = shadow ? [...variants, shadow] : variants;
     for (const x of all) this.variantInstanceTypes[x.variantName] = x.instanceType;
 
-    this.endpointName = props.endpointName
-      ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-' }).replace(/[^a-zA-Z0-9-]/g, '').toLowerCase();
+    this.endpointName = props.endpointName ?? uniqueLowerName(this, 63);
     const startup = props.containerStartupHealthCheckTimeout ?? Duration.minutes(15);
     const download = props.modelDataDownloadTimeout ?? Duration.minutes(20);
     const needsInternet = all.some(x => x.model.requiresInternet);
@@ -428,7 +427,6 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
     });
 
     // 5. Models, one per variant.
-    let pullsFromEcr = false;
     const modelFor = (variant: ResolvedVariant, id: string): CfnModel => {
       const built = createSageMakerModel(this, id, {
         model: variant.model,
@@ -441,7 +439,6 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
         subnetIds: subnets.subnetIds,
         securityGroupIds: securityGroups.map(sg => sg.securityGroupId),
       });
-      pullsFromEcr ||= built.pullsFromEcr;
       this.cfnModels[variant.variantName] = built.cfnModel;
       return built.cfnModel;
     };
@@ -458,9 +455,6 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
     });
     const productionVariants = variants.map((x, i) => renderVariant(x, modelFor(x, i === 0 ? 'Model' : `Model${x.variantName}`), false));
     const shadowVariants = shadow ? [renderVariant(shadow, modelFor(shadow, 'ShadowModel'), true)] : undefined;
-    if (pullsFromEcr) {
-      role.grantUnscoped(ECR_AUTH_ACTIONS, 'ecr:GetAuthorizationToken has no resource-level permissions; image pulls are scoped to one repository');
-    }
 
     // 6. Data capture.
     let dataCaptureConfig: CfnEndpointConfig.DataCaptureConfigProperty | undefined;
@@ -487,14 +481,7 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
 
     // 7. Endpoint configuration: volume key only where every instance type accepts one.
     const volumeKey = all.every(x => x.instanceType.supportsVolumeKmsKey);
-    if (volumeKey) {
-      iam.Grant.addToPrincipal({
-        grantee: role,
-        actions: KMS_CREATE_GRANT_ACTIONS,
-        resourceArns: [this.encryptionKey.keyArn],
-        conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
-      });
-    }
+    if (volumeKey) grantVolumeKeyCreateGrant(role, this.encryptionKey);
     this.cfnEndpointConfig = new CfnEndpointConfig(this, 'EndpointConfig', {
       productionVariants,
       shadowProductionVariants: shadowVariants,
@@ -503,8 +490,7 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
     });
     if (!volumeKey) {
       const types = [...new Set(all.filter(x => !x.instanceType.supportsVolumeKmsKey).map(x => x.instanceType.name))].join(', ');
-      const reason = `${types} has local NVMe instance storage, encrypted by the instance's hardware module; SageMaker rejects an EndpointConfig KmsKeyId for such instances. Data capture and logs use the customer key.`;
-      acknowledgeComplianceRule(this.cfnEndpointConfig, 'SageMakerEndpointConfigurationKMSKeyConfigured', reason);
+      acknowledgeNvmeVolumeKey(this.cfnEndpointConfig, types, 'Data capture and logs use the customer key.');
     }
 
     // 8. The endpoint, with deployment guardrails.
@@ -545,7 +531,7 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
   private validate(v: PropValidator, props: GpuInferenceEndpointProps, variants: ResolvedVariant[], shadow: ResolvedVariant | undefined,
     startup: Duration, download: Duration, capture: DataCaptureOptions): void {
     if (props.endpointName !== undefined && !Token.isUnresolved(props.endpointName)) {
-      v.check(NAME.test(props.endpointName), 'LLMOPS_ENDPOINT_NAME', 'endpointName', props.endpointName,
+      v.check(SAGEMAKER_NAME.test(props.endpointName), 'LLMOPS_ENDPOINT_NAME', 'endpointName', props.endpointName,
         "is not a SageMaker endpoint name; allowed: 1-63 letters, digits and '-', starting and ending with a letter or digit");
     }
     v.range('LLMOPS_TIMEOUT_RANGE', 'containerStartupHealthCheckTimeout', startup.toSeconds(), 60, 3600, 'seconds');
@@ -566,7 +552,7 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
         container.validate(v, `${x.prop}container`, { scope: this, instanceType: x.instanceType });
       }
       if (!Token.isUnresolved(x.variantName)) {
-        v.check(NAME.test(x.variantName), 'LLMOPS_VARIANT_NAME', `${x.prop}variantName`, x.variantName,
+        v.check(SAGEMAKER_NAME.test(x.variantName), 'LLMOPS_VARIANT_NAME', `${x.prop}variantName`, x.variantName,
           "is not a SageMaker variant name; allowed: 1-63 letters, digits and '-', starting and ending with a letter or digit");
         v.check(!names.has(x.variantName), 'LLMOPS_VARIANT_NAME_DUPLICATE', `${x.prop}variantName`, x.variantName, 'is used by another variant; variant names must be unique');
         names.add(x.variantName);
@@ -674,7 +660,6 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
   }
 
   private addAutoScaling(variantName: string, s: EndpointAutoScalingOptions): void {
-    const stack = Stack.of(this);
     const target = new appscaling.ScalableTarget(this, `ScalableTarget${variantName === this.primaryVariantName ? '' : variantName}`, {
       serviceNamespace: appscaling.ServiceNamespace.SAGEMAKER,
       resourceId: `endpoint/${this.endpointName}/variant/${variantName}`,
@@ -682,10 +667,7 @@ export class GpuInferenceEndpoint extends InferenceEndpointBase {
       minCapacity: s.minCapacity,
       maxCapacity: s.maxCapacity,
       // Application Auto Scaling uses its service-linked role for SageMaker; naming it avoids an unused role.
-      role: iam.Role.fromRoleArn(this, `ScalingRole${variantName}`, stack.formatArn({
-        service: 'iam', region: '', resource: 'role',
-        resourceName: 'aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint',
-      }), { mutable: false }),
+      role: importSageMakerAutoScalingRole(this, `ScalingRole${variantName}`),
     });
     target.node.addDependency(this.cfnEndpoint);
     const cooldowns = { scaleInCooldown: s.scaleInCooldown ?? Duration.minutes(10), scaleOutCooldown: s.scaleOutCooldown ?? Duration.minutes(5) };

@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { Duration, Lazy, Names, RemovalPolicy, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -11,20 +11,20 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CfnEndpoint, CfnEndpointConfig } from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import {
-  createEndpointLogGroup, createModelSecurityGroup, createSageMakerModel, DEFAULT_SERVING_CONTAINER, defaultInferenceAmi, grantEndpointNetworkAndMetrics,
+  acknowledgeNvmeVolumeKey, createEndpointLogGroup, createModelSecurityGroup, createSageMakerModel, DEFAULT_SERVING_CONTAINER, defaultInferenceAmi,
+  grantEndpointNetworkAndMetrics, grantVolumeKeyCreateGrant, importSageMakerAutoScalingRole,
 } from './endpoint-resources';
 import { GpuInstanceType } from './gpu-instance-type';
 import { IInferenceComponent, InferenceComponent, InferenceComponentProps } from './inference-component';
 import { endpointArnFor, InferenceEndpointBase } from './inference-endpoint';
-import { ModelSize, weightsMiB } from './model-sizing';
+import { checkModelFits, formatGiB, ModelSize } from './model-sizing';
 import { ModelSource } from './model-source';
 import { LoraAdapterOptions, ServingContainer } from './serving-container';
 import { InferenceAmiVersion, RoutingStrategy } from './variant-settings';
-import { acknowledgeComplianceRule } from '../common/compliance';
 import { LeastPrivilegeRole } from '../common/least-privilege-role';
-import { PropValidator } from '../common/validation';
+import { PropValidator, SAGEMAKER_NAME, uniqueLowerName } from '../common/validation';
 import { LlmOpsFoundation, selectPrivateSubnets } from '../foundation/llmops-foundation';
-import { ECR_AUTH_ACTIONS, KMS_CREATE_GRANT_ACTIONS, S3_READ_OBJECT_ACTIONS, SAGEMAKER_INVOKE_ACTIONS } from '../permissions';
+import { S3_READ_OBJECT_ACTIONS, SAGEMAKER_INVOKE_ACTIONS } from '../permissions';
 
 /** The instances of an endpoint built on inference components, which SageMaker scales to fit the copies. */
 export interface InstanceFleetOptions {
@@ -259,7 +259,6 @@ export class InferenceComponentEndpoint extends InferenceEndpointBase {
   private readonly logRetention: logs.RetentionDays;
   private readonly logRemovalPolicy: RemovalPolicy;
   private readonly subnets: ec2.SelectedSubnets;
-  private pullsFromEcr = false;
 
   constructor(scope: Construct, id: string, props: InferenceComponentEndpointProps = {}) {
     super(scope, id);
@@ -287,14 +286,13 @@ export class InferenceComponentEndpoint extends InferenceEndpointBase {
       }
     }
     if (props.endpointName !== undefined && !Token.isUnresolved(props.endpointName)) {
-      v.check(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(props.endpointName), 'LLMOPS_ENDPOINT_NAME', 'endpointName', props.endpointName,
+      v.check(SAGEMAKER_NAME.test(props.endpointName), 'LLMOPS_ENDPOINT_NAME', 'endpointName', props.endpointName,
         "is not a SageMaker endpoint name; allowed: 1-63 letters, digits and '-', starting and ending with a letter or digit");
     }
     props.inferenceAmiVersion?.validate(v, 'inferenceAmiVersion');
     v.throwIfInvalid();
 
-    this.endpointName = props.endpointName
-      ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-' }).replace(/[^a-zA-Z0-9-]/g, '').toLowerCase();
+    this.endpointName = props.endpointName ?? uniqueLowerName(this, 63);
     this.endpointArn = endpointArnFor(Stack.of(this), this.endpointName);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     if (!props.vpc || !props.encryptionKey) {
@@ -322,12 +320,7 @@ export class InferenceComponentEndpoint extends InferenceEndpointBase {
 
     // The fleet: no model on the variant; SageMaker places the components' copies and scales the instances.
     const volumeKey = this.instanceType.supportsVolumeKmsKey;
-    if (volumeKey) {
-      iam.Grant.addToPrincipal({
-        grantee: this.role, actions: KMS_CREATE_GRANT_ACTIONS, resourceArns: [this.encryptionKey.keyArn],
-        conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
-      });
-    }
+    if (volumeKey) grantVolumeKeyCreateGrant(this.role, this.encryptionKey);
     this.cfnEndpointConfig = new CfnEndpointConfig(this, 'EndpointConfig', {
       executionRoleArn: this.role.roleArn,
       vpcConfig: { subnets: this.subnets.subnetIds, securityGroupIds: securityGroups.map(sg => sg.securityGroupId) },
@@ -344,10 +337,7 @@ export class InferenceComponentEndpoint extends InferenceEndpointBase {
       }],
     });
     if (this.role.grantsPolicy) this.cfnEndpointConfig.node.addDependency(this.role);
-    if (!volumeKey) {
-      acknowledgeComplianceRule(this.cfnEndpointConfig, 'SageMakerEndpointConfigurationKMSKeyConfigured',
-        `${this.instanceType.name} has local NVMe instance storage, encrypted by the instance's hardware module; SageMaker rejects an EndpointConfig KmsKeyId for such instances. Logs use the customer key.`);
-    }
+    if (!volumeKey) acknowledgeNvmeVolumeKey(this.cfnEndpointConfig, this.instanceType.name, 'Logs use the customer key.');
     this.cfnEndpoint = new CfnEndpoint(this, 'Endpoint', {
       endpointName: this.endpointName,
       endpointConfigName: this.cfnEndpointConfig.attrEndpointConfigName,
@@ -454,7 +444,6 @@ export class InferenceComponentEndpoint extends InferenceEndpointBase {
       acceleratorsPerCopy: options.acceleratorsPerCopy,
       loraAdapters: options.loraAdapters,
     });
-    this.trackEcr(built.pullsFromEcr);
     const component = new ModelComponent(this, id, {
       endpoint: this,
       inferenceComponentName: this.componentName(id),
@@ -528,7 +517,7 @@ export class InferenceComponentEndpoint extends InferenceEndpointBase {
     adapter.cfnInferenceComponent.node.addDependency(baseComponent.cfnInferenceComponent);
     // A request to the adapter of a base at zero copies fails under the adapter's name; it must wake the base too.
     const baseWake = (baseComponent as ModelComponent).wakeAction;
-    if (baseWake) adapter.wakeAlarm = wakeAlarm(adapter, baseComponent, baseWake);
+    if (baseWake) addWakeAlarm(adapter, baseComponent, baseWake);
     this.components.push(adapter);
     return adapter;
   }
@@ -561,21 +550,15 @@ export class InferenceComponentEndpoint extends InferenceEndpointBase {
     const perAccelerator = this.instanceType.spec?.memoryPerAcceleratorMiB;
     const headroom = size.kvCacheHeadroom ?? 0.2;
     if (perAccelerator === undefined || [accelerators, size.parametersBillions, size.bytesPerParameter, headroom].some(x => Token.isUnresolved(x))) return;
-    const okParams = v.range('LLMOPS_MODEL_SIZE', 'modelSize.parametersBillions', size.parametersBillions, 0.001, 100_000, 'billion', true);
-    const okBytes = v.range('LLMOPS_MODEL_SIZE', 'modelSize.bytesPerParameter', size.bytesPerParameter, 0.125, 8, 'bytes', true);
-    const okHeadroom = v.range('LLMOPS_MODEL_SIZE', 'modelSize.kvCacheHeadroom', headroom, 0, 0.9, '', true);
-    if (!okParams || !okBytes || !okHeadroom) return;
-    const needed = weightsMiB(size) / (1 - headroom);
     const copy = perAccelerator * accelerators;
-    const gib = (mib: number) => (mib / 1024).toFixed(1);
-    v.check(needed <= copy, 'LLMOPS_MODEL_DOES_NOT_FIT', 'modelSize', { parametersBillions: size.parametersBillions, bytesPerParameter: size.bytesPerParameter },
-      `needs ${gib(weightsMiB(size))} GiB of weights plus ${Math.round(headroom * 100)} % KV-cache headroom (${gib(needed)} GiB), but a copy reserves `
-      + `acceleratorsPerCopy ${accelerators} × ${gib(perAccelerator)} GiB = ${gib(copy)} GiB on ${this.instanceType.name}; raise acceleratorsPerCopy or pick a larger instance type`);
+    checkModelFits(v, 'modelSize', size, this.instanceType, {
+      availableMiB: copy,
+      shortfall: `a copy reserves acceleratorsPerCopy ${accelerators} × ${formatGiB(perAccelerator)} GiB = ${formatGiB(copy)} GiB on ${this.instanceType.name}; raise acceleratorsPerCopy or pick a larger instance type`,
+    });
   }
 
   /** Copy-count scaling: target tracking on concurrency; from zero, a step policy woken by the no-capacity alarm. */
   private addCopyScaling(component: ModelComponent, s: ComponentScalingOptions): void {
-    const stack = Stack.of(this);
     const target = new appscaling.ScalableTarget(component, 'ScalableTarget', {
       serviceNamespace: appscaling.ServiceNamespace.SAGEMAKER,
       resourceId: `inference-component/${component.inferenceComponentName}`,
@@ -583,10 +566,7 @@ export class InferenceComponentEndpoint extends InferenceEndpointBase {
       minCapacity: component.copies!.min,
       maxCapacity: component.copies!.max,
       // Application Auto Scaling uses its service-linked role for SageMaker; naming it avoids an unused role.
-      role: iam.Role.fromRoleArn(component, 'ScalingRole', stack.formatArn({
-        service: 'iam', region: '', resource: 'role',
-        resourceName: 'aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint',
-      }), { mutable: false }),
+      role: importSageMakerAutoScalingRole(component, 'ScalingRole'),
     });
     target.node.addDependency(component.cfnInferenceComponent);
     target.scaleToTrackMetric('ConcurrencyScaling', {
@@ -607,7 +587,7 @@ export class InferenceComponentEndpoint extends InferenceEndpointBase {
       });
       wake.addAdjustment({ lowerBound: 0, adjustment: 1 });
       component.wakeAction = wake;
-      component.wakeAlarm = wakeAlarm(component, component, wake);
+      addWakeAlarm(component, component, wake);
     }
   }
 
@@ -616,25 +596,18 @@ export class InferenceComponentEndpoint extends InferenceEndpointBase {
    * a hash of the id, so two ids never share a name (`Chat` and `chat`, or ids that differ past the slug).
    */
   private componentName(id: string): string {
-    const name = Names.uniqueResourceName(this, { maxLength: 40, separator: '-' }).replace(/[^a-zA-Z0-9-]/g, '').toLowerCase().replace(/-+$/, '');
+    const name = uniqueLowerName(this, 40).replace(/-+$/, '');
     const slug = id.replace(/[^a-zA-Z0-9]/g, '').toLowerCase().slice(0, 12) || 'component';
     const hash = createHash('sha256').update(id).digest('hex').slice(0, 8);
     return `${name}-${slug}-${hash}`;
   }
-
-  private trackEcr(pulls: boolean): void {
-    if (pulls && !this.pullsFromEcr) {
-      this.pullsFromEcr = true;
-      this.role.grantUnscoped(ECR_AUTH_ACTIONS, 'ecr:GetAuthorizationToken has no resource-level permissions; image pulls are scoped to one repository');
-    }
-  }
 }
 
 /**
- * The alarm that wakes `base` from zero copies when a request to `target` (the base or one of its adapters) found no
+ * Adds the alarm that wakes `base` from zero copies when a request to `target` (the base or one of its adapters) found no
  * copy: `NoCapacityInvocationFailures` ≥ 1 in one minute (AWS's example uses `>`, which one failed request never trips).
  */
-function wakeAlarm(target: InferenceComponent, base: InferenceComponent, wake: appscaling.StepScalingAction): cloudwatch.Alarm {
+function addWakeAlarm(target: InferenceComponent, base: InferenceComponent, wake: appscaling.StepScalingAction): void {
   const alarm = new cloudwatch.Alarm(target, 'NoCapacityAlarm', {
     alarmDescription: `A request to ${target.node.path} found no copy running; adds one copy of ${base.node.path} (scale from zero)`,
     metric: target.metricNoCapacityInvocationFailures({ period: Duration.minutes(1) }),
@@ -645,7 +618,6 @@ function wakeAlarm(target: InferenceComponent, base: InferenceComponent, wake: a
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   });
   alarm.addAlarmAction(new cloudwatchActions.ApplicationScalingAction(wake));
-  return alarm;
 }
 
 /** The props of a component this endpoint creates. */
@@ -656,17 +628,14 @@ interface ModelComponentProps extends InferenceComponentProps {
   readonly servesAdapters: boolean;
 }
 
-/** An inference component this endpoint created: it knows whether its model needs the internet, and its wake alarm. */
+/** An inference component this endpoint created: it knows whether its model needs the internet, and its wake action. */
 class ModelComponent extends InferenceComponent {
   /** Whether the component's model downloads its weights at start-up (the endpoint then cannot be isolated). */
   public readonly requiresInternet: boolean;
   /** Whether the component's container loads LoRA adapters at run time. */
   public readonly servesAdapters: boolean;
-  /** The alarm that wakes the component (its base, for an adapter) from zero copies. */
-  public wakeAlarm?: cloudwatch.Alarm;
   /** The step-scaling policy that adds a copy from zero, if the component scales to zero. */
   public wakeAction?: appscaling.StepScalingAction;
-
 
   constructor(scope: Construct, id: string, props: ModelComponentProps) {
     super(scope, id, props);

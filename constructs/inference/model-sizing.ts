@@ -28,25 +28,42 @@ export function weightsMiB(size: ModelSize): number {
   return (size.parametersBillions * 1e9 * size.bytesPerParameter) / MIB;
 }
 
+/** The accelerator memory a model must fit in, when it is not the whole instance's (e.g. one inference component copy's). */
+export interface ModelFitMemory {
+  /** The accelerator memory available to the model, in MiB. */
+  readonly availableMiB: number;
+  /** The end of the error message, after `but `: where that memory comes from, and what to do. */
+  readonly shortfall: string;
+}
+
 /**
- * Checks that the model fits the instance; records problems in `v` under `prop`.
+ * Checks that the model fits the instance (or `memory`, when given); records problems in `v` under `prop`.
  * Skips the fit check when any value is a token or the instance's memory is unknown.
  */
-export function checkModelFits(v: PropValidator, prop: string, size: ModelSize, instanceType: GpuInstanceType): void {
+export function checkModelFits(v: PropValidator, prop: string, size: ModelSize, instanceType: GpuInstanceType, memory?: ModelFitMemory): void {
   const okParams = v.range('LLMOPS_MODEL_SIZE', `${prop}.parametersBillions`, size.parametersBillions, 0.001, 100_000, 'billion', true);
   const okBytes = v.range('LLMOPS_MODEL_SIZE', `${prop}.bytesPerParameter`, size.bytesPerParameter, 0.125, 8, 'bytes', true);
   const headroom = size.kvCacheHeadroom ?? 0.2;
   const okHeadroom = Token.isUnresolved(headroom) || v.range('LLMOPS_MODEL_SIZE', `${prop}.kvCacheHeadroom`, headroom, 0, 0.9, '', true);
-  const total = instanceType.totalAcceleratorMemoryMiB;
+  const total = memory ? memory.availableMiB : instanceType.totalAcceleratorMemoryMiB;
   if (!okParams || !okBytes || !okHeadroom || Token.isUnresolved(headroom) || total === undefined) return;
 
   const weights = weightsMiB(size);
-  const usable = total * (1 - headroom);
-  if (weights <= usable) return;
   const needed = weights / (1 - headroom);
-  const fits = GpuInstanceType.smallestWithMemory(needed, instanceType.spec?.acceleratorKind);
-  const gib = (mib: number) => (mib / 1024).toFixed(1);
+  // The same test either way, each in the form it has always had, so floating-point edge cases decide as before.
+  if (memory ? needed <= total : weights <= total * (1 - headroom)) return;
+  const gib = formatGiB;
+  let shortfall = memory?.shortfall;
+  if (shortfall === undefined) {
+    const fits = GpuInstanceType.smallestWithMemory(needed, instanceType.spec?.acceleratorKind);
+    shortfall = `${instanceType.name} has ${gib(total)} GiB of accelerator memory; `
+      + (fits ? `the smallest catalogue instance that fits is ${fits.name} (${gib(fits.totalAcceleratorMemoryMiB!)} GiB)` : 'no catalogue instance is large enough: quantise the model (fewer bytesPerParameter)');
+  }
   v.fail('LLMOPS_MODEL_DOES_NOT_FIT', prop, { parametersBillions: size.parametersBillions, bytesPerParameter: size.bytesPerParameter },
-    `needs ${gib(weights)} GiB of weights plus ${Math.round(headroom * 100)} % KV-cache headroom (${gib(needed)} GiB), but ${instanceType.name} has ${gib(total)} GiB of accelerator memory; `
-    + (fits ? `the smallest catalogue instance that fits is ${fits.name} (${gib(fits.totalAcceleratorMemoryMiB!)} GiB)` : 'no catalogue instance is large enough: quantise the model (fewer bytesPerParameter)'));
+    `needs ${gib(weights)} GiB of weights plus ${Math.round(headroom * 100)} % KV-cache headroom (${gib(needed)} GiB), but ${shortfall}`);
+}
+
+/** MiB as GiB with one decimal, as the fit messages show it. */
+export function formatGiB(mib: number): string {
+  return (mib / 1024).toFixed(1);
 }

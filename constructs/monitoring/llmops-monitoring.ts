@@ -14,7 +14,7 @@ import { FineTuningPipeline } from '../fine-tuning/fine-tuning-pipeline';
 import { GpuInferenceEndpoint } from '../inference/gpu-inference-endpoint';
 import { InferenceComponent } from '../inference/inference-component';
 import { InferenceComponentEndpoint } from '../inference/inference-component-endpoint';
-import { IInferenceEndpoint, INSTANCE_NAMESPACE } from '../inference/inference-endpoint';
+import { IInferenceEndpoint, INSTANCE_NAMESPACE, INVOCATION_NAMESPACE } from '../inference/inference-endpoint';
 import { AuroraPgVectorStore } from '../vector-store/aurora-pgvector-store';
 import { OpenSearchServerlessVectorStore } from '../vector-store/opensearch-serverless-vector-store';
 import { IVectorStore } from '../vector-store/vector-store';
@@ -219,12 +219,11 @@ export class LlmOpsMonitoring extends Construct {
       const gpus = gpusOf(variantName);
       const prefix = variants.length > 1 ? `${name}-${variantName}` : name;
       const m = { variantName };
+      const [latency, ...errorRates] = invocationSignals(t, endpoint, m);
       const signals: Signal[] = [
-        { key: 'ModelLatencyP99', metric: endpoint.metricModelLatency(m), direction: 'above', thresholds: t.modelLatencyP99Ms, factor: 1000, description: 'p99 model latency (thresholds in ms, metric in µs)' },
+        latency,
         { key: 'OverheadLatency', metric: endpoint.metricOverheadLatency(m), direction: 'above', thresholds: t.overheadLatencyMs, factor: 1000, description: 'average overhead latency (thresholds in ms, metric in µs)' },
-        { key: 'Error5xxRate', metric: endpoint.metricInvocation5xxErrors(m), direction: 'above', thresholds: t.error5xxPercent, factor: 0.01, percent: true, description: '5xx error rate (thresholds in %, metric 0-1)' },
-        { key: 'Error4xxRate', metric: endpoint.metricInvocation4xxErrors(m), direction: 'above', thresholds: t.error4xxPercent, factor: 0.01, percent: true, description: '4xx error rate (thresholds in %, metric 0-1)' },
-        { key: 'ModelErrorRate', metric: endpoint.metricInvocationModelErrors(m), direction: 'above', thresholds: t.modelErrorPercent, factor: 0.01, percent: true, description: 'model error rate (thresholds in %, metric 0-1)' },
+        ...errorRates,
         { key: 'DiskUtilization', metric: endpoint.metricDiskUtilization(m), direction: 'above', thresholds: t.diskPercent, percent: true, description: 'disk utilisation (%)' },
       ];
       if (gpus !== undefined) {
@@ -258,7 +257,7 @@ export class LlmOpsMonitoring extends Construct {
       const created = this.addSignal(v, `${name}-${component.replace(/[^A-Za-z0-9]/g, '')}`, {
         key: 'NoCapacity', inclusive: true, direction: 'above', thresholds: { critical: 1 }, evaluationPeriods: 1,
         metric: new cloudwatch.Metric({
-          namespace: 'AWS/SageMaker', metricName: 'NoCapacityInvocationFailures', dimensionsMap: { InferenceComponentName: component },
+          namespace: INVOCATION_NAMESPACE, metricName: 'NoCapacityInvocationFailures', dimensionsMap: { InferenceComponentName: component },
           statistic: cloudwatch.Stats.SUM, period: Duration.minutes(1),
         }),
         description: `requests that failed while ${component} had no instance (scale to zero)`,
@@ -266,26 +265,14 @@ export class LlmOpsMonitoring extends Construct {
       if (created.critical) criticals.push(created.critical);
     }
     v.throwIfInvalid();
-    if (criticals.length > 0) {
-      const health = new cloudwatch.CompositeAlarm(this, `${name}ServiceHealth`, {
-        compositeAlarmName: alarmName(this, name, 'ServiceHealth', Severity.CRITICAL),
-        alarmDescription: `Any critical alarm of ${name}`,
-        alarmRule: cloudwatch.AlarmRule.anyOf(...criticals),
-      });
-      this.wire(health);
-    }
+    this.addServiceHealth(name, `Any critical alarm of ${name}`, criticals);
     if ((options.rollback ?? true) && endpoint instanceof GpuInferenceEndpoint) {
       // The alarms name the endpoint by its fixed name, so the endpoint may reference them without a cycle.
       for (const alarm of rollback) endpoint.addRollbackAlarm(alarm);
     }
 
     if (!this.dashboard) return this;
-    // Each expression of a graph needs its own metric id.
-    let n = 0;
-    const expr = (metric: cloudwatch.IMetric, op: string, label: string) => {
-      const id = `m${n++}`;
-      return new cloudwatch.MathExpression({ expression: `${id} ${op}`, usingMetrics: { [id]: metric }, label, period: Duration.minutes(1) });
-    };
+    const expr = mathExpressions();
     const ms = (metric: cloudwatch.IMetric, label: string) => expr(metric, '/ 1000', label);
     const pct = (metric: cloudwatch.IMetric, label: string, factor = 100) => expr(metric, `* ${factor}`, label);
     const primary = { variantName: endpoint.primaryVariantName };
@@ -343,12 +330,7 @@ export class LlmOpsMonitoring extends Construct {
     const criticals: cloudwatch.IAlarm[] = [];
     for (const c of components) {
       const prefix = `${name}-${resourceName(c)}`;
-      const signals: Signal[] = [
-        { key: 'ModelLatencyP99', metric: c.metricModelLatency(), direction: 'above', thresholds: t.modelLatencyP99Ms, factor: 1000, description: 'p99 model latency (thresholds in ms, metric in µs)' },
-        { key: 'Error5xxRate', metric: c.metricInvocation5xxErrors(), direction: 'above', thresholds: t.error5xxPercent, factor: 0.01, percent: true, description: '5xx error rate (thresholds in %, metric 0-1)' },
-        { key: 'Error4xxRate', metric: c.metricInvocation4xxErrors(), direction: 'above', thresholds: t.error4xxPercent, factor: 0.01, percent: true, description: '4xx error rate (thresholds in %, metric 0-1)' },
-        { key: 'ModelErrorRate', metric: c.metricInvocationModelErrors(), direction: 'above', thresholds: t.modelErrorPercent, factor: 0.01, percent: true, description: 'model error rate (thresholds in %, metric 0-1)' },
-      ];
+      const signals: Signal[] = invocationSignals(t, c);
       if (c.base === undefined) {
         signals.push(
           { key: 'GpuUtilization', metric: c.metricGpuUtilizationNormalized(), direction: 'above', thresholds: t.gpuUtilizationPercent, percent: true, description: 'GPU utilisation of a copy, normalised to its reservation (%)' },
@@ -377,18 +359,8 @@ export class LlmOpsMonitoring extends Construct {
       }
     }
     v.throwIfInvalid();
-    if (criticals.length > 0) {
-      this.wire(new cloudwatch.CompositeAlarm(this, `${name}ServiceHealth`, {
-        compositeAlarmName: alarmName(this, name, 'ServiceHealth', Severity.CRITICAL),
-        alarmDescription: `Any critical alarm of the inference components of ${name}`,
-        alarmRule: cloudwatch.AlarmRule.anyOf(...criticals),
-      }));
-    }
-    let n = 0;
-    const expr = (metric: cloudwatch.IMetric, op: string, label: string) => {
-      const id = `m${n++}`;
-      return new cloudwatch.MathExpression({ expression: `${id} ${op}`, usingMetrics: { [id]: metric }, label, period: Duration.minutes(1) });
-    };
+    this.addServiceHealth(name, `Any critical alarm of the inference components of ${name}`, criticals);
+    const expr = mathExpressions();
     const label = (c: InferenceComponent) => c.node.id;
     this.dashboard?.addWidgets(new cloudwatch.TextWidget({ markdown: `## Endpoint ${endpoint.endpointName} (inference components)`, width: 24, height: 1 }));
     this.dashboard?.addWidgets(
@@ -507,6 +479,16 @@ export class LlmOpsMonitoring extends Construct {
     return created;
   }
 
+  /** The composite service-health alarm of `name`: any of `criticals` (none is created without criticals). */
+  private addServiceHealth(name: string, description: string, criticals: cloudwatch.IAlarm[]): void {
+    if (criticals.length === 0) return;
+    this.wire(new cloudwatch.CompositeAlarm(this, `${name}ServiceHealth`, {
+      compositeAlarmName: alarmName(this, name, 'ServiceHealth', Severity.CRITICAL),
+      alarmDescription: description,
+      alarmRule: cloudwatch.AlarmRule.anyOf(...criticals),
+    }));
+  }
+
   private wire(alarm: cloudwatch.Alarm | cloudwatch.CompositeAlarm): void {
     const action = new actions.SnsAction(this.topic);
     alarm.addAlarmAction(action);
@@ -514,6 +496,39 @@ export class LlmOpsMonitoring extends Construct {
     this.alarms[alarm.node.id] = alarm;
     this.alarmStatus.push(alarm);
   }
+}
+
+/** The metrics of requests that an endpoint (per variant) and an inference component both publish. */
+interface InvocationMetrics<P> {
+  metricModelLatency(props?: P): cloudwatch.IMetric;
+  metricInvocation5xxErrors(props?: P): cloudwatch.IMetric;
+  metricInvocation4xxErrors(props?: P): cloudwatch.IMetric;
+  metricInvocationModelErrors(props?: P): cloudwatch.IMetric;
+}
+
+/** The thresholds of the request signals, defaults applied. */
+type InvocationThresholds = Required<Pick<EndpointThresholds, 'modelLatencyP99Ms' | 'error5xxPercent' | 'error4xxPercent' | 'modelErrorPercent'>>;
+
+/** The request signals of an endpoint variant or a component, in alarm order: p99 latency, 5xx, 4xx and model error rates. */
+function invocationSignals<P>(t: InvocationThresholds, source: InvocationMetrics<P>, props?: P): Signal[] {
+  return [
+    { key: 'ModelLatencyP99', metric: source.metricModelLatency(props), direction: 'above', thresholds: t.modelLatencyP99Ms, factor: 1000, description: 'p99 model latency (thresholds in ms, metric in µs)' },
+    { key: 'Error5xxRate', metric: source.metricInvocation5xxErrors(props), direction: 'above', thresholds: t.error5xxPercent, factor: 0.01, percent: true, description: '5xx error rate (thresholds in %, metric 0-1)' },
+    { key: 'Error4xxRate', metric: source.metricInvocation4xxErrors(props), direction: 'above', thresholds: t.error4xxPercent, factor: 0.01, percent: true, description: '4xx error rate (thresholds in %, metric 0-1)' },
+    { key: 'ModelErrorRate', metric: source.metricInvocationModelErrors(props), direction: 'above', thresholds: t.modelErrorPercent, factor: 0.01, percent: true, description: 'model error rate (thresholds in %, metric 0-1)' },
+  ];
+}
+
+/**
+ * Builds one-metric math expressions (`<id> <op>`, 1-minute period) with ids `m0`, `m1`, ...: each expression of a
+ * graph needs its own metric id.
+ */
+function mathExpressions(): (metric: cloudwatch.IMetric, op: string, label: string) => cloudwatch.MathExpression {
+  let n = 0;
+  return (metric, op, label) => {
+    const id = `m${n++}`;
+    return new cloudwatch.MathExpression({ expression: `${id} ${op}`, usingMetrics: { [id]: metric }, label, period: Duration.minutes(1) });
+  };
 }
 
 /** `thresholds` multiplied into the metric's unit. */
